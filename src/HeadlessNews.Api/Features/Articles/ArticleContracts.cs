@@ -1,0 +1,102 @@
+using System.ComponentModel;
+
+namespace HeadlessNews.Api.Features.Articles;
+
+/// <summary>A source the article is based on, shown with the AI disclosure.</summary>
+public sealed record SourceLink(string Title, string Url, string? Publisher = null);
+
+public sealed record HeroImage(string Url, string? Alt = null, string? Credit = null);
+
+/// <summary>A heading of the body, with the anchor its HTML carries as id.</summary>
+public sealed record OutlineEntry(int Level, string Text, string Anchor);
+
+public sealed record TagRef(string Slug, string Name, string Kind);
+
+/// <summary>
+/// The editable fields of an article, the same for create and replace (PUT replaces them all).
+/// Status and publish time change only through publish, unpublish and archive.
+/// </summary>
+/// <param name="Tags">Tag slugs, in the order to show them; each must exist.</param>
+public sealed record ArticleWrite(
+    string Slug,
+    string Title,
+    string? Summary = null,
+    string? BodyMarkdown = null,
+    IReadOnlyList<string>? Tags = null,
+    IReadOnlyList<SourceLink>? Sources = null,
+    bool AiGenerated = false,
+    string? Disclosure = null,
+    HeroImage? HeroImage = null,
+    string? CanonicalUrl = null);
+
+/// <param name="PublishAt">Absent: publish now. In the future: schedule. In the past: publish, back-dated.</param>
+public sealed record PublishRequest(DateTimeOffset? PublishAt = null);
+
+/// <param name="ArticleIds">The curated related articles, in the order to show them (at most 20).</param>
+public sealed record RelatedWrite(IReadOnlyList<Guid> ArticleIds);
+
+public record Article
+{
+    public required Guid Id { get; init; }
+    public required string Slug { get; init; }
+    public required string Title { get; init; }
+    public required string? Summary { get; init; }
+    public required string BodyMarkdown { get; init; }
+    /// <summary>The body rendered from Markdown and sanitized: safe to insert into a page as is.</summary>
+    public required string BodyHtml { get; init; }
+    public required IReadOnlyList<OutlineEntry> Outline { get; init; }
+    /// <summary>draft, scheduled, published or archived.</summary>
+    public required string Status { get; init; }
+    public required DateTime? PublishedAt { get; init; }
+    public required DateTime CreatedAt { get; init; }
+    public required DateTime UpdatedAt { get; init; }
+    public required IReadOnlyList<TagRef> Tags { get; init; }
+    public required IReadOnlyList<SourceLink> Sources { get; init; }
+    public required bool AiGenerated { get; init; }
+    public required string? Disclosure { get; init; }
+    public required HeroImage? HeroImage { get; init; }
+    public required string CanonicalUrl { get; init; }
+    public required int WordCount { get; init; }
+    public required int ReadingTimeMinutes { get; init; }
+    /// <summary>Changes on every write; the ETag is this number, quoted.</summary>
+    public required int Version { get; init; }
+}
+
+/// <summary>A published article with everything its page shows, related cards included.</summary>
+public sealed record ArticlePage : Article
+{
+    [System.Diagnostics.CodeAnalysis.SetsRequiredMembers]
+    public ArticlePage(Article article, IReadOnlyList<RelatedCard> related) : base(article) => Related = related;
+
+    [System.Text.Json.Serialization.JsonPropertyOrder(1)]
+    public IReadOnlyList<RelatedCard> Related { get; init; }
+}
+
+/// <summary>An article as a list shows it.</summary>
+public sealed record ArticleCard(
+    Guid Id, string Slug, string Title, string? Summary, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, string Status,
+    IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl);
+
+/// <param name="Kind">curated (chosen by an editor) or computed (shares tags, or recent).</param>
+public sealed record RelatedCard(Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, string Kind);
+
+public sealed record ArticleList(IReadOnlyList<ArticleCard> Items, string? NextCursor);
+
+public sealed record RelatedList(IReadOnlyList<RelatedCard> Items, string? NextCursor);
+
+public sealed record ArticleListQuery(
+    [property: Description("Tag slug; repeat for several.")] string[]? Tag,
+    [property: Description("any (default): at least one of the tags; all: every tag.")] string? TagMatch,
+    [property: Description("Only articles with a tag of this kind: topic, place, person or organisation.")] string? Kind,
+    [property: Description("Only articles published after this time (ISO 8601).")] DateTimeOffset? PublishedAfter,
+    [property: Description("Only articles published before this time (ISO 8601).")] DateTimeOffset? PublishedBefore,
+    [property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude.")] string? Q,
+    [property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
+    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+
+public sealed record ManageArticleListQuery(
+    [property: Description("Only articles in this status: draft, scheduled, published or archived.")] string? Status,
+    [property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
+    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+
+public sealed record RelatedQuery([property: Description("How many cards, 1 to 20."), DefaultValue(4)] int? Limit);

@@ -1,0 +1,122 @@
+using System.Text;
+using Dapper;
+using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace HeadlessNews.Api.Features.Articles;
+
+/// <summary>The public delivery API: only published articles whose time has come, newest first.</summary>
+internal static class ArticleEndpoints
+{
+    public static RouteGroupBuilder MapArticles(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/articles").WithTags("Articles").AllowAnonymous().WithValidation();
+        group.MapGet("/", ListArticles).WithName("ListArticles")
+            .WithSummary("List published articles")
+            .WithDescription("Newest first, filtered by tags, tag kind, publish time and full text. Keyset pagination: " +
+                             "pass nextCursor back as cursor; a Link header with rel=\"next\" carries the same URL.");
+        group.MapGet("/{slug}", GetArticle).WithName("GetArticle")
+            .WithSummary("Get a published article")
+            .WithDescription("Everything an article page shows, in one response: body as Markdown and sanitized HTML, " +
+                             "outline, tags, sources, AI disclosure and four related cards.");
+        group.MapGet("/{slug}/related", GetRelated).WithName("GetRelatedArticles")
+            .WithSummary("Related articles")
+            .WithDescription("Curated links in the editor's order first, then computed ones (shared tags, then recency). " +
+                             "Each card's kind says which.");
+        return group;
+    }
+
+    private static async Task<Ok<ArticleList>> ListArticles(
+        [AsParameters] ArticleListQuery query, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+    {
+        var limit = query.Limit ?? 20;
+        var where = new List<string>();
+        var args = new DynamicParameters(new { limit = limit + 1 });
+        if (Cursor.TryDecode(query.Cursor, out var after))
+        {
+            where.Add("(a.published_at, a.id) < (@afterAt, @afterId)");
+            args.AddDynamicParams(new { afterAt = after.At, afterId = after.Id });
+        }
+        if (query.Tag is { Length: > 0 } tags)
+        {
+            var distinct = tags.Distinct().ToArray();
+            where.Add(query.TagMatch == "all"
+                ? "(select count(*) from article_tags at join tags t on t.id = at.tag_id where at.article_id = a.id and t.slug = any(@tags)) = @tagCount"
+                : "exists (select 1 from article_tags at join tags t on t.id = at.tag_id where at.article_id = a.id and t.slug = any(@tags))");
+            args.AddDynamicParams(new { tags = distinct, tagCount = distinct.Length });
+        }
+        if (query.Kind is not null)
+        {
+            where.Add("exists (select 1 from article_tags at join tags t on t.id = at.tag_id where at.article_id = a.id and t.kind = @kind)");
+            args.AddDynamicParams(new { kind = query.Kind });
+        }
+        if (query.PublishedAfter is { } publishedAfter)
+        {
+            where.Add("a.published_at > @publishedAfter");
+            args.AddDynamicParams(new { publishedAfter = publishedAfter.UtcDateTime });
+        }
+        if (query.PublishedBefore is { } publishedBefore)
+        {
+            where.Add("a.published_at < @publishedBefore");
+            args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
+        }
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            where.Add("a.search_vector @@ websearch_to_tsquery('english', @q)");
+            args.AddDynamicParams(new { q = query.Q });
+        }
+
+        var sql = new StringBuilder($"select {ArticleSql.CardColumns} from visible_articles a");
+        if (where.Count > 0)
+            sql.Append(" where ").AppendJoin(" and ", where);
+        sql.Append(" order by a.published_at desc, a.id desc limit @limit");
+
+        await using var connection = db.CreateConnection();
+        var cards = await ArticleMapping.LoadCardsAsync(connection, sql.ToString(), args, options.Value.SiteUrl, ct);
+        string? next = null;
+        if (cards.Count > limit)
+        {
+            cards.RemoveAt(limit);
+            next = Cursor.Encode(cards[^1].PublishedAt!.Value, cards[^1].Id);
+            http.Response.Headers.Link = Cursor.NextLink(http.Request, next);
+        }
+        return TypedResults.Ok(new ArticleList(cards, next));
+    }
+
+    private static async Task<Results<Ok<ArticlePage>, ProblemHttpResult>> GetArticle(
+        string slug, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+    {
+        // A slug that cannot exist answers exactly like one that does not: no lookup, same 404.
+        if (!TextRules.IsSlug(slug, 200))
+            return Problems.NotFound("article");
+
+        await using var connection = db.CreateConnection();
+        // One round trip: the article, its tags and its related cards.
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"{ArticleSql.VisibleBySlug};\n{ArticleSql.TagsOfVisibleSlug};\n{ArticleSql.RelatedBySlug}",
+            new { slug, limit = 4 }, cancellationToken: ct));
+        var row = await results.ReadSingleOrDefaultAsync<ArticleRow>();
+        var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
+        var related = (await results.ReadAsync<RelatedRow>()).Select(r => r.ToCard()).ToList();
+        if (row is null)
+            return Problems.NotFound("article");
+
+        return TypedResults.Ok(new ArticlePage(row.ToArticle(tags.TagsOf(row.Id), options.Value.SiteUrl), related));
+    }
+
+    private static async Task<Results<Ok<RelatedList>, ProblemHttpResult>> GetRelated(
+        string slug, [AsParameters] RelatedQuery query, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (!TextRules.IsSlug(slug, 200))
+            return Problems.NotFound("article");
+        await using var connection = db.CreateConnection();
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"{ArticleSql.VisibleExists};\n{ArticleSql.RelatedBySlug}", new { slug, limit = query.Limit ?? 4 }, cancellationToken: ct));
+        if (!await results.ReadSingleAsync<bool>())
+            return Problems.NotFound("article");
+        var cards = (await results.ReadAsync<RelatedRow>()).Select(r => r.ToCard()).ToList();
+        return TypedResults.Ok(new RelatedList(cards, null));
+    }
+}

@@ -1,0 +1,169 @@
+namespace HeadlessNews.Api.Features.Articles;
+
+/// <summary>
+/// Article SQL. Delivery reads go through the visible_articles view (migration 0001), the single
+/// definition of what the public may see; management reads use the articles table.
+/// </summary>
+internal static class ArticleSql
+{
+    // Scheduled articles whose time has come are published; the stored status says when they were scheduled.
+    private const string EffectiveStatus =
+        "case when a.status = 'scheduled' and a.published_at <= now() then 'published' else a.status end as status";
+
+    public const string FullColumns = $"""
+        a.id, a.slug, a.title, a.summary, a.body_markdown, a.body_html, a.outline::text as outline, {EffectiveStatus},
+        a.published_at, a.created_at, a.updated_at, a.sources::text as sources, a.ai_generated, a.disclosure,
+        a.hero_image::text as hero_image, a.canonical_url, a.word_count, a.reading_time_minutes, a.version
+        """;
+
+    public const string CardColumns = $"""
+        a.id, a.slug, a.title, a.summary, a.published_at, a.created_at, a.updated_at, {EffectiveStatus},
+        a.hero_image::text as hero_image, a.ai_generated, a.reading_time_minutes, a.canonical_url
+        """;
+
+    public const string TagsOfArticles = """
+        select at.article_id, t.slug, t.name, t.kind
+        from article_tags at join tags t on t.id = at.tag_id
+        where at.article_id = any(@ids)
+        order by at.article_id, at.position
+        """;
+
+    // Curated links first in the editor's order, then computed ones: most shared tags, then newest.
+    // Candidates are the articles sharing a tag plus the newest few, so an article with no tags still gets cards.
+    // Only visible articles, never the article itself; nothing at all when the article is not visible.
+    public const string RelatedBySlug = """
+        with me as (
+            select id from visible_articles where slug = @slug
+        ),
+        curated as (
+            select r.related_id as id, r.position
+            from related_links r
+            join me on r.article_id = me.id
+            join visible_articles v on v.id = r.related_id
+            order by r.position
+            limit @limit
+        ),
+        candidates as (
+            select o.article_id as id, count(*) as shared
+            from me
+            join article_tags m on m.article_id = me.id
+            join article_tags o on o.tag_id = m.tag_id and o.article_id <> me.id
+            group by o.article_id
+            union all
+            select n.id, 0 from (
+                select id from visible_articles order by published_at desc, id desc limit 2 * @limit + 1
+            ) n
+        ),
+        computed as (
+            select c.id, max(c.shared) as shared
+            from candidates c
+            where c.id <> (select id from me) and c.id not in (select id from curated)
+            group by c.id
+        ),
+        cards as (
+            select c.id, 0 as grp, c.position::bigint as ord from curated c
+            union all
+            select c.id, 1, row_number() over (order by c.shared desc, v.published_at desc, v.id desc)
+            from computed c join visible_articles v on v.id = c.id
+        )
+        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image,
+               case when cards.grp = 0 then 'curated' else 'computed' end as kind
+        from cards join visible_articles v on v.id = cards.id
+        order by cards.grp, cards.ord
+        limit @limit
+        """;
+
+    public const string VisibleBySlug = $"select {FullColumns} from visible_articles a where a.slug = @slug";
+
+    public const string TagsOfVisibleSlug = """
+        select at.article_id, t.slug, t.name, t.kind
+        from visible_articles a
+        join article_tags at on at.article_id = a.id
+        join tags t on t.id = at.tag_id
+        where a.slug = @slug
+        order by at.position
+        """;
+
+    public const string VisibleExists = "select exists (select 1 from visible_articles where slug = @slug)";
+
+    public const string ById = $"select {FullColumns} from articles a where a.id = @id";
+
+    public const string TagsOfId = """
+        select at.article_id, t.slug, t.name, t.kind
+        from article_tags at join tags t on t.id = at.tag_id
+        where at.article_id = @id
+        order by at.position
+        """;
+
+    public const string KnownTagSlugs = "select slug from tags where slug = any(@slugs)";
+
+    public const string Insert = """
+        insert into articles (slug, title, summary, body_markdown, body_html, outline, sources, ai_generated,
+                              disclosure, hero_image, canonical_url, word_count, reading_time_minutes)
+        values (@Slug, @Title, @Summary, @BodyMarkdown, @BodyHtml, @Outline::jsonb, @Sources::jsonb, @AiGenerated,
+                @Disclosure, @HeroImage::jsonb, @CanonicalUrl, @WordCount, @ReadingTimeMinutes)
+        returning id
+        """;
+
+    public const string Update = """
+        update articles set
+            slug = @Slug, title = @Title, summary = @Summary, body_markdown = @BodyMarkdown, body_html = @BodyHtml,
+            outline = @Outline::jsonb, sources = @Sources::jsonb, ai_generated = @AiGenerated, disclosure = @Disclosure,
+            hero_image = @HeroImage::jsonb, canonical_url = @CanonicalUrl, word_count = @WordCount,
+            reading_time_minutes = @ReadingTimeMinutes, version = version + 1, updated_at = now()
+        where id = @Id
+        """;
+
+    public const string ReplaceTags = """
+        delete from article_tags where article_id = @id;
+        insert into article_tags (article_id, tag_id, position)
+        select @id, t.id, s.position
+        from unnest(@tags::text[]) with ordinality as s(slug, position)
+        join tags t on t.slug = s.slug;
+        """;
+
+    // Every write to an existing article starts here: the row is locked so the version check and the
+    // change are one step, and two editors holding the same version cannot both win.
+    public const string LockForWrite = """
+        select version, status, published_at, ai_generated, disclosure, jsonb_array_length(sources) as source_count
+        from articles where id = @id
+        for update
+        """;
+
+    public const string Publish = """
+        update articles set
+            status = case when @at > now() then 'scheduled' else 'published' end,
+            published_at = @at, version = version + 1, updated_at = now()
+        where id = @id
+        """;
+
+    public const string Unpublish = """
+        update articles set status = 'draft', published_at = null, version = version + 1, updated_at = now()
+        where id = @id
+        """;
+
+    public const string Archive = """
+        update articles set status = 'archived', version = version + 1, updated_at = now()
+        where id = @id
+        """;
+
+    public const string Delete = "delete from articles where id = @id";
+
+    public const string KnownArticleIds = "select id from articles where id = any(@ids)";
+
+    public const string ReplaceRelated = """
+        delete from related_links where article_id = @id;
+        insert into related_links (article_id, related_id, position)
+        select @id, r.related_id, r.position
+        from unnest(@ids::uuid[]) with ordinality as r(related_id, position);
+        update articles set version = version + 1, updated_at = now() where id = @id;
+        """;
+
+    public const string CuratedOfId = """
+        select a.id, a.slug, a.title, a.summary, coalesce(a.published_at, a.created_at) as published_at,
+               a.hero_image::text as hero_image, 'curated' as kind
+        from related_links r join articles a on a.id = r.related_id
+        where r.article_id = @id
+        order by r.position
+        """;
+}

@@ -1,0 +1,51 @@
+using Dapper;
+using HeadlessNews.Api.Infrastructure.Auth;
+using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace HeadlessNews.Api.Features.Keys;
+
+internal static class KeyEndpoints
+{
+    public static RouteGroupBuilder MapKeys(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/manage/keys")
+            .WithTags("Keys")
+            .RequireAuthorization(Policies.Admin)
+            .WithValidation();
+
+        group.MapPost("/", CreateKey).WithName("CreateKey")
+            .WithSummary("Create an API key")
+            .WithDescription("Creates a key with a role. The secret is returned in `key` this once; only its hash is stored.");
+        group.MapGet("/", ListKeys).WithName("ListKeys").WithSummary("List API keys (without secrets)");
+        group.MapDelete("/{id:guid}", RevokeKey).WithName("RevokeKey")
+            .WithSummary("Revoke an API key")
+            .WithDescription("The key stops working at once. Revoking is permanent.");
+        return group;
+    }
+
+    private static async Task<Created<CreatedApiKey>> CreateKey(CreateKeyRequest request, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var key = ApiKeyAuth.NewKey();
+        await using var connection = db.CreateConnection();
+        var row = await connection.QuerySingleAsync<ApiKey>(new CommandDefinition(KeySql.Insert,
+            new { request.Name, request.Role, Hash = ApiKeyAuth.Hash(key), Prefix = key[..10] }, cancellationToken: ct));
+        return TypedResults.Created($"/api/v1/manage/keys/{row.Id}",
+            new CreatedApiKey(row.Id, row.Name, row.Role, row.KeyPrefix, row.CreatedAt, key));
+    }
+
+    private static async Task<Ok<KeyList>> ListKeys(NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = db.CreateConnection();
+        var rows = await connection.QueryAsync<ApiKey>(new CommandDefinition(KeySql.List, cancellationToken: ct));
+        return TypedResults.Ok(new KeyList(rows.AsList(), null));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeKey(Guid id, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = db.CreateConnection();
+        var revoked = await connection.ExecuteAsync(new CommandDefinition(KeySql.Revoke, new { id }, cancellationToken: ct));
+        return revoked == 1 ? TypedResults.NoContent() : Problems.NotFound("active key");
+    }
+}

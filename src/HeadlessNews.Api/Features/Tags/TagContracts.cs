@@ -1,0 +1,22 @@
+using System.ComponentModel;
+
+namespace HeadlessNews.Api.Features.Tags;
+
+/// <param name="Kind">topic, place, person or organisation.</param>
+/// <param name="ArticleCount">How many published articles carry the tag.</param>
+public sealed record Tag(Guid Id, string Slug, string Name, string Kind, string? Description, int ArticleCount);
+
+public sealed record TagList(IReadOnlyList<Tag> Items, string? NextCursor);
+
+/// <summary>The editable fields of a tag; PUT replaces them all.</summary>
+public sealed record TagWrite(string Slug, string Name, string Kind, string? Description = null);
+
+public sealed record TagListQuery(
+    [property: Description("Only tags of this kind: topic, place, person or organisation.")] string? Kind,
+    [property: Description("Page size, 1 to 100."), DefaultValue(50)] int? Limit,
+    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+
+internal static class TagKinds
+{
+    public static readonly string[] All = ["topic", "place", "person", "organisation"];
+}

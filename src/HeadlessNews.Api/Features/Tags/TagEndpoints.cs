@@ -1,0 +1,84 @@
+using Dapper;
+using HeadlessNews.Api.Infrastructure.Auth;
+using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+
+namespace HeadlessNews.Api.Features.Tags;
+
+internal static class TagEndpoints
+{
+    public static RouteGroupBuilder MapTags(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/tags").WithTags("Tags").AllowAnonymous().WithValidation();
+        group.MapGet("/", ListTags).WithName("ListTags")
+            .WithSummary("List tags")
+            .WithDescription("Tags in slug order, each with the number of published articles that carry it.");
+        group.MapGet("/{slug}", GetTag).WithName("GetTag").WithSummary("Get a tag by slug");
+        return group;
+    }
+
+    public static RouteGroupBuilder MapManageTags(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v1/manage/tags").WithTags("Manage tags")
+            .RequireAuthorization(Policies.WriteContent).WithValidation();
+        group.MapPost("/", CreateTag).WithName("CreateTag").WithSummary("Create a tag");
+        group.MapPut("/{id:guid}", UpdateTag).WithName("UpdateTag").WithSummary("Replace a tag's fields");
+        group.MapDelete("/{id:guid}", DeleteTag).WithName("DeleteTag")
+            .WithSummary("Delete a tag")
+            .WithDescription("Refused with 409 while articles still carry the tag.");
+        return group;
+    }
+
+    private static async Task<Ok<TagList>> ListTags([AsParameters] TagListQuery query, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var limit = query.Limit ?? 50;
+        string? after = null;
+        if (query.Cursor is not null)
+            Cursor.TryDecodeText(query.Cursor, out after!);
+        await using var connection = db.CreateConnection();
+        var rows = (await connection.QueryAsync<Tag>(new CommandDefinition(TagSql.List,
+            new { kind = query.Kind, after, limit = limit + 1 }, cancellationToken: ct))).AsList();
+        string? next = null;
+        if (rows.Count > limit)
+        {
+            rows.RemoveAt(limit);
+            next = Cursor.EncodeText(rows[^1].Slug);
+        }
+        return TypedResults.Ok(new TagList(rows, next));
+    }
+
+    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> GetTag(string slug, NpgsqlDataSource db, CancellationToken ct)
+    {
+        if (!TextRules.IsSlug(slug, 100))
+            return Problems.NotFound("tag");
+        await using var connection = db.CreateConnection();
+        var tag = await connection.QuerySingleOrDefaultAsync<Tag>(new CommandDefinition(TagSql.BySlug, new { slug }, cancellationToken: ct));
+        return tag is null ? Problems.NotFound("tag") : TypedResults.Ok(tag);
+    }
+
+    private static async Task<Created<Tag>> CreateTag(TagWrite tag, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = db.CreateConnection();
+        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(TagSql.Insert, tag, cancellationToken: ct));
+        var created = await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, cancellationToken: ct));
+        return TypedResults.Created($"/api/v1/tags/{created.Slug}", created);
+    }
+
+    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> UpdateTag(Guid id, TagWrite tag, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = db.CreateConnection();
+        var updated = await connection.ExecuteAsync(new CommandDefinition(TagSql.Update,
+            new { Id = id, tag.Slug, tag.Name, tag.Kind, tag.Description }, cancellationToken: ct));
+        if (updated == 0)
+            return Problems.NotFound("tag");
+        return TypedResults.Ok(await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, cancellationToken: ct)));
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteTag(Guid id, NpgsqlDataSource db, CancellationToken ct)
+    {
+        await using var connection = db.CreateConnection();
+        var deleted = await connection.ExecuteAsync(new CommandDefinition(TagSql.Delete, new { id }, cancellationToken: ct));
+        return deleted == 1 ? TypedResults.NoContent() : Problems.NotFound("tag");
+    }
+}

@@ -1,0 +1,34 @@
+namespace HeadlessNews.Api.Features.Tags;
+
+internal static class TagSql
+{
+    private const string Columns = """
+        t.id, t.slug, t.name, t.kind, t.description,
+        (select count(*) from article_tags at join visible_articles v on v.id = at.article_id where at.tag_id = t.id)::int as article_count
+        """;
+
+    public const string List = $"""
+        select {Columns}
+        from tags t
+        where (@kind::text is null or t.kind = @kind) and (@after::text is null or t.slug > @after)
+        order by t.slug
+        limit @limit
+        """;
+
+    public const string BySlug = $"select {Columns} from tags t where t.slug = @slug";
+
+    public const string ById = $"select {Columns} from tags t where t.id = @id";
+
+    public const string Insert = """
+        insert into tags (slug, name, kind, description)
+        values (@Slug, @Name, @Kind, @Description)
+        returning id
+        """;
+
+    public const string Update = """
+        update tags set slug = @Slug, name = @Name, kind = @Kind, description = @Description, updated_at = now()
+        where id = @Id
+        """;
+
+    public const string Delete = "delete from tags where id = @id";
+}

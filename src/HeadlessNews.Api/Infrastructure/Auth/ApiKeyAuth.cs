@@ -1,0 +1,129 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Dapper;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace HeadlessNews.Api.Infrastructure.Auth;
+
+internal static class Roles
+{
+    public const string Reader = "reader";
+    public const string Partner = "partner";
+    public const string Editor = "editor";
+    public const string Admin = "admin";
+    public static readonly string[] All = [Reader, Partner, Editor, Admin];
+}
+
+/// <summary>Authorization policies, each naming the roles that may use it.</summary>
+internal static class Policies
+{
+    public const string ReadContent = "read-content";
+    public const string WriteContent = "write-content";
+    public const string Admin = "admin";
+}
+
+internal static class ApiKeyAuth
+{
+    public const string Scheme = "Bearer";
+
+    public static void AddApiKeyAuth(this IServiceCollection services)
+    {
+        services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.ReadContent, p => p.RequireRole(Roles.Reader, Roles.Editor, Roles.Admin))
+            .AddPolicy(Policies.WriteContent, p => p.RequireRole(Roles.Editor, Roles.Admin))
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+    }
+
+    /// <summary>Keys are random, so one SHA-256 is enough to make the stored hash useless to a thief.</summary>
+    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    public static string NewKey() => "hn_" + Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+
+    public static string? KeyId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier);
+}
+
+/// <summary>
+/// Accepts "Authorization: Bearer &lt;key&gt;". A missing header leaves the caller anonymous; a malformed,
+/// unknown or revoked key fails, and all three get the same 401 body so none can be told apart.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    NpgsqlDataSource dataSource,
+    IOptions<HeadlessNewsOptions> settings,
+    IProblemDetailsService problems)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    private sealed record KeyRow(Guid Id, string Name, string Role);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var header = Request.Headers.Authorization;
+        if (header.Count == 0)
+            return AuthenticateResult.NoResult();
+        var value = header.ToString();
+        if (header.Count != 1 || !value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+            return AuthenticateResult.Fail("Malformed Authorization header.");
+        var key = value["Bearer ".Length..].Trim();
+        if (key.Length is 0 or > 200 || !TextIsPrintableAscii(key))
+            return AuthenticateResult.Fail("Malformed key.");
+
+        var hash = ApiKeyAuth.Hash(key);
+        if (settings.Value.BootstrapAdminKey is { Length: > 0 } bootstrap
+            && CryptographicOperations.FixedTimeEquals(hash, ApiKeyAuth.Hash(bootstrap)))
+            return Success("bootstrap", "bootstrap admin key", Roles.Admin);
+
+        await using var connection = dataSource.CreateConnection();
+        var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
+            "select id, name, role from api_keys where key_hash = @hash and revoked_at is null",
+            new { hash }, cancellationToken: Context.RequestAborted));
+        return row is null ? AuthenticateResult.Fail("Unknown key.") : Success(row.Id.ToString(), row.Name, row.Role);
+    }
+
+    private AuthenticateResult Success(string id, string name, string role)
+    {
+        var identity = new ClaimsIdentity(
+            [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], Scheme.Name);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
+    }
+
+    private static bool TextIsPrintableAscii(string key) => key.All(c => c is > ' ' and < '\u007f');
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 401;
+        Response.Headers.WWWAuthenticate = "Bearer";
+        await problems.WriteAsync(new()
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = 401,
+                Title = "Unauthorized",
+                Detail = "A valid API key is required in the Authorization header as 'Bearer <key>'.",
+            },
+        });
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = 403;
+        await problems.WriteAsync(new()
+        {
+            HttpContext = Context,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = 403,
+                Title = "Forbidden",
+                Detail = "This key's role may not perform this operation.",
+            },
+        });
+    }
+}

@@ -1,0 +1,38 @@
+using Dapper;
+using DbUp;
+using Npgsql;
+
+namespace HeadlessNews.Api.Infrastructure.Database;
+
+/// <summary>Applies the embedded Migrations/*.sql files in order, once each, recorded in schema_migrations.</summary>
+internal sealed class Migrator(NpgsqlDataSource dataSource, IConfiguration configuration, ILogger<Migrator> logger)
+{
+    // Any fixed number works; it only has to be the same in every instance so that two starting together migrate once.
+    private const long AdvisoryLockKey = 0x4865_6164_4E65_7773;
+
+    public async Task MigrateAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: ct));
+        try
+        {
+            var upgrader = DeployChanges.To
+                .PostgresqlDatabase(configuration.GetConnectionString(DatabaseExtensions.ConnectionStringName))
+                .WithScriptsEmbeddedInAssembly(typeof(Migrator).Assembly, name => name.Contains(".Migrations.", StringComparison.Ordinal))
+                .JournalToPostgresqlTable("public", "schema_migrations")
+                .WithTransactionPerScript()
+                .LogToNowhere()
+                .Build();
+
+            var result = upgrader.PerformUpgrade();
+            if (!result.Successful)
+                throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
+            foreach (var script in result.Scripts)
+                logger.LogInformation("Applied migration {Script}", script.Name);
+        }
+        finally
+        {
+            await connection.ExecuteAsync("select pg_advisory_unlock(@key)", new { key = AdvisoryLockKey });
+        }
+    }
+}

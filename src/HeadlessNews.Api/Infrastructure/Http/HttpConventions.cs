@@ -1,0 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FluentValidation;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Options;
+
+namespace HeadlessNews.Api.Infrastructure.Http;
+
+internal static class HttpConventions
+{
+    public static void AddHttpConventions(this WebApplicationBuilder builder)
+    {
+        builder.Services.Configure<JsonOptions>(o => Configure(o.SerializerOptions));
+
+        // Binding failures (bad JSON, wrong content type, unparsable query values) become exceptions that
+        // ProblemDetailsExceptionHandler turns into problem responses instead of bare 400s.
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ctx =>
+        {
+            ctx.ProblemDetails.Instance ??= ctx.HttpContext.Request.Path;
+            ctx.ProblemDetails.Extensions["traceId"] = ctx.HttpContext.TraceIdentifier;
+        });
+        builder.Services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+
+        ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
+        ValidatorOptions.Global.LanguageManager.Enabled = false;
+        builder.Services.AddValidatorsFromAssemblyContaining<Program>(includeInternalTypes: true);
+
+        builder.WebHost.ConfigureKestrel((ctx, kestrel) =>
+            kestrel.Limits.MaxRequestBodySize = ctx.Configuration.GetValue(
+                $"{HeadlessNewsOptions.Section}:{nameof(HeadlessNewsOptions.MaxRequestBodyBytes)}", new HeadlessNewsOptions().MaxRequestBodyBytes));
+    }
+
+    /// <summary>Strict JSON: a member we do not know, a duplicate member or a null where a value is required is an error, never ignored.</summary>
+    public static void Configure(JsonSerializerOptions o)
+    {
+        o.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        o.AllowDuplicateProperties = false;
+        o.RespectNullableAnnotations = true;
+        o.RespectRequiredConstructorParameters = true;
+    }
+
+    public static void UseHttpConventions(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<RequestGuard>();
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace HeadlessNews.Api.Infrastructure.Http;
+
+/// <summary>
+/// Turns the failures we can explain into RFC 9457 problem responses:
+/// binding failures (bad JSON, wrong content type, oversized body, unparsable query) keep their 4xx status;
+/// unique and foreign-key violations are 409; text PostgreSQL cannot store is 400;
+/// an unreachable or restarting database is 503 with Retry-After. Anything else is left to the default 500.
+/// </summary>
+internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
+    {
+        if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
+            return true;
+
+        var problem = exception switch
+        {
+            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
+            BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
+            PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg => Conflict(pg),
+            PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } pg => Conflict(pg),
+            PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
+                or PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidTextRepresentation
+                or PostgresErrorCodes.DatetimeFieldOverflow or PostgresErrorCodes.NumericValueOutOfRange } =>
+                new ProblemDetails { Status = 400, Title = "Invalid value", Detail = "A value in the request cannot be stored." },
+            NpgsqlException db when IsUnavailable(db) => Unavailable(context),
+            _ => null,
+        };
+        if (problem is null)
+            return false;
+
+        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+            logger.LogWarning(exception, "Database unavailable");
+        context.Response.StatusCode = problem.Status!.Value;
+        return await problemDetails.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem, Exception = exception });
+    }
+
+    private static ProblemDetails InvalidJson(JsonException json)
+    {
+        var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
+        var message = json.Message switch
+        {
+            var m when m.Contains("could not be mapped", StringComparison.Ordinal) => $"'{field}' is not a field of this request (or may not be set here).",
+            var m when m.Contains("doesn't allow null", StringComparison.Ordinal) => $"'{field}' must not be null.",
+            var m when m.Contains("Duplicate property", StringComparison.Ordinal) => $"'{field}' appears more than once.",
+            var m when m.Contains("missing required properties", StringComparison.Ordinal) =>
+                "Required field(s) missing: " + m[(m.IndexOf("including: ", StringComparison.Ordinal) + 11)..].TrimEnd('.') + ".",
+            _ => TypeNames().Replace(json.Message.Split(" Path:", 2)[0], ""),
+        };
+        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
+        {
+            Status = 400,
+            Title = "The request body is not valid JSON for this operation.",
+        };
+    }
+
+    // .NET type names mean nothing to a client.
+    [System.Text.RegularExpressions.GeneratedRegex(@" ?(to|on|of|for) type '[^']+'")]
+    private static partial System.Text.RegularExpressions.Regex TypeNames();
+
+    private static ProblemDetails Conflict(PostgresException pg) => new()
+    {
+        Status = 409,
+        Title = "Conflict",
+        Detail = pg.ConstraintName switch
+        {
+            "articles_slug_key" => "An article with this slug already exists.",
+            "tags_slug_key" => "A tag with this slug already exists.",
+            "article_tags_tag_id_fkey" => "The tag is still used by articles; remove it from them first.",
+            _ => "The request conflicts with the current state of a resource.",
+        },
+    };
+
+    // Connection refused, broken pooled connections after a restart, server shutting down or starting up.
+    private static bool IsUnavailable(NpgsqlException db) => db switch
+    {
+        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
+        _ => true,
+    };
+
+    private static ProblemDetails Unavailable(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "5";
+        return new ProblemDetails { Status = 503, Title = "Service unavailable", Detail = "The database is unavailable. Retry shortly." };
+    }
+
+    private static string TitleFor(int status) => status switch
+    {
+        413 => "Request body too large",
+        415 => "Unsupported media type",
+        _ => "Bad request",
+    };
+}

@@ -1,0 +1,61 @@
+using HeadlessNews.Api.Infrastructure.Auth;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.OpenApi;
+using Swashbuckle.AspNetCore.SwaggerGen;
+
+namespace HeadlessNews.Api.Infrastructure.OpenApi;
+
+internal static class OpenApiSetup
+{
+    public const string DocumentPath = "/openapi/v1.json";
+
+    public static void AddOpenApiDocument(this IServiceCollection services)
+    {
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "HeadlessNews API",
+                Version = "v1",
+                Description = "A headless content API for newsrooms: a public delivery API for published articles and tags, " +
+                              "and a management API behind API keys. Errors are RFC 9457 problem details.",
+            });
+            o.AddSecurityDefinition(ApiKeyAuth.Scheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "An API key, sent as 'Authorization: Bearer <key>'. Never in the query string.",
+            });
+            o.OperationFilter<SecurityOperationFilter>();
+            o.SupportNonNullableReferenceTypes();
+            o.NonNullableReferenceTypesAsRequired();
+            o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
+        });
+    }
+
+    public static void UseOpenApiDocument(this WebApplication app)
+    {
+        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.{extension:regex(^(json|ya?ml)$)}");
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = "docs";
+            o.SwaggerEndpoint(DocumentPath, "HeadlessNews API v1");
+        });
+    }
+
+    /// <summary>Marks operations that need a key with the bearer requirement and their 401/403 answers.</summary>
+    private sealed class SecurityOperationFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
+            if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any())
+                return;
+            operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuth.Scheme, context.Document)] = [] }];
+            operation.Responses ??= new OpenApiResponses();
+            operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing, unknown or revoked API key." });
+            operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The key's role may not do this." });
+        }
+    }
+}

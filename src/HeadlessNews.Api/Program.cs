@@ -1,0 +1,60 @@
+using HeadlessNews.Api;
+using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Features.Demo;
+using HeadlessNews.Api.Features.Health;
+using HeadlessNews.Api.Features.Keys;
+using HeadlessNews.Api.Features.Tags;
+using HeadlessNews.Api.Infrastructure.Auth;
+using HeadlessNews.Api.Infrastructure.Database;
+using HeadlessNews.Api.Infrastructure.Http;
+using HeadlessNews.Api.Infrastructure.OpenApi;
+
+// `dotnet HeadlessNews.Api.dll healthcheck` lets the container probe itself without curl in the image.
+if (args is ["healthcheck", ..])
+    return await HealthProbe.RunAsync(args);
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Configuration
+builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section);
+
+// Database, migrations and demo content
+builder.AddDatabase();
+
+// HTTP: JSON rules, validation, problem details, limits
+builder.AddHttpConventions();
+
+// Authentication and roles
+builder.Services.AddApiKeyAuth();
+
+// Health
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+
+// OpenAPI
+builder.Services.AddOpenApiDocument();
+
+var app = builder.Build();
+
+// `dotnet HeadlessNews.Api.dll migrate` applies migrations and exits.
+if (args is ["migrate", ..])
+{
+    await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
+    return 0;
+}
+
+await app.PrepareDatabaseAsync();
+
+app.UseHttpConventions();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseOpenApiDocument();
+
+app.MapHealth();
+app.MapArticles();
+app.MapTags();
+app.MapManageArticles();
+app.MapManageTags();
+app.MapKeys();
+
+app.Run();
+return 0;

@@ -1,0 +1,44 @@
+using Npgsql;
+using Respawn;
+using Respawn.Graph;
+
+namespace HeadlessNews.Tests;
+using HeadlessNews.Tests.Infrastructure;
+
+/// <summary>One database and one application for the whole run; every test starts from empty tables.</summary>
+[SetUpFixture]
+public sealed class GlobalSetup
+{
+    internal static TestDatabase Database { get; private set; } = null!;
+    internal static HeadlessNewsApiFactory Factory { get; private set; } = null!;
+    private static Respawner? _respawner;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        Database = await TestDatabase.StartNewAsync();
+        Factory = new HeadlessNewsApiFactory(Database.ConnectionString);
+        // Creating the client starts the app, which runs the real migrations.
+        Factory.CreateClient().Dispose();
+    }
+
+    internal static async Task ResetAsync()
+    {
+        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await connection.OpenAsync();
+        _respawner ??= await Respawner.CreateAsync(connection, new RespawnerOptions
+        {
+            DbAdapter = DbAdapter.Postgres,
+            SchemasToInclude = ["public"],
+            TablesToIgnore = [new Table("public", "schema_migrations")],
+        });
+        await _respawner.ResetAsync(connection);
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await Factory.DisposeAsync();
+        await Database.DisposeAsync();
+    }
+}

@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Hosting;
+
+namespace HeadlessNews.Tests.Infrastructure;
+
+internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    public const string BootstrapAdminKey = "test-bootstrap-admin-key";
+
+    // Configuration goes in here, before Program.cs runs, so everything it reads sees it (dotnet/aspnetcore#37680).
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:HeadlessNews"] = connectionString,
+            ["HeadlessNews:BootstrapAdminKey"] = BootstrapAdminKey,
+            ["HeadlessNews:DemoContent"] = "false",
+            ["HeadlessNews:MaxRequestBodyBytes"] = "100000",
+        }.Concat(settings ?? new Dictionary<string, string?>())));
+        return base.CreateHost(builder);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder) => builder.UseEnvironment("Production");
+}
