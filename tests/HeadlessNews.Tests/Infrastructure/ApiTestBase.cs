@@ -122,7 +122,7 @@ public abstract class ApiTestBase
     /// <summary>Direct SQL, for arranging what the API deliberately cannot do (moving time) and for checking storage.</summary>
     protected static async Task<T> SqlAsync<T>(string sql, object? args = null)
     {
-        await using var connection = new NpgsqlConnection(GlobalSetup.Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString);
         return await connection.ExecuteScalarAsync<T>(sql, args) ?? throw new AssertionException("No value from: " + sql);
     }
 

@@ -24,7 +24,7 @@ public sealed class GlobalSetup
 
     internal static async Task ResetAsync()
     {
-        await using var connection = new NpgsqlConnection(Database.ConnectionString);
+        await using var connection = new NpgsqlConnection(UnpooledConnectionString);
         await connection.OpenAsync();
         _respawner ??= await Respawner.CreateAsync(connection, new RespawnerOptions
         {
@@ -34,6 +34,9 @@ public sealed class GlobalSetup
         });
         await _respawner.ResetAsync(connection);
     }
+
+    // Test-side connections skip the pool, so a database restart under the app leaves no broken ones behind.
+    internal static string UnpooledConnectionString => Database.ConnectionString + ";Pooling=false";
 
     [OneTimeTearDown]
     public async Task StopAsync()

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
 
 namespace HeadlessNews.Api.Features.Articles;
 
@@ -85,18 +86,18 @@ public sealed record ArticleList(IReadOnlyList<ArticleCard> Items, string? NextC
 public sealed record RelatedList(IReadOnlyList<RelatedCard> Items, string? NextCursor);
 
 public sealed record ArticleListQuery(
-    [property: Description("Tag slug; repeat for several.")] string[]? Tag,
-    [property: Description("any (default): at least one of the tags; all: every tag.")] string? TagMatch,
-    [property: Description("Only articles with a tag of this kind: topic, place, person or organisation.")] string? Kind,
-    [property: Description("Only articles published after this time (ISO 8601).")] DateTimeOffset? PublishedAfter,
-    [property: Description("Only articles published before this time (ISO 8601).")] DateTimeOffset? PublishedBefore,
-    [property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude.")] string? Q,
-    [property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
-    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+    [FromQuery(Name = "tag")][property: Description("Tag slug; repeat for several.")] string[]? Tag,
+    [FromQuery(Name = "tagMatch")][property: Description("any (default): at least one of the tags; all: every tag.")] string? TagMatch,
+    [FromQuery(Name = "kind")][property: Description("Only articles with a tag of this kind: topic, place, person or organisation.")] string? Kind,
+    [FromQuery(Name = "publishedAfter")][property: Description("Only articles published after this time (ISO 8601).")] DateTimeOffset? PublishedAfter,
+    [FromQuery(Name = "publishedBefore")][property: Description("Only articles published before this time (ISO 8601).")] DateTimeOffset? PublishedBefore,
+    [FromQuery(Name = "q")][property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude.")] string? Q,
+    [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
+    [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 
 public sealed record ManageArticleListQuery(
-    [property: Description("Only articles in this status: draft, scheduled, published or archived.")] string? Status,
-    [property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
-    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+    [FromQuery(Name = "status")][property: Description("Only articles in this status: draft, scheduled, published or archived.")] string? Status,
+    [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
+    [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 
-public sealed record RelatedQuery([property: Description("How many cards, 1 to 20."), DefaultValue(4)] int? Limit);
+public sealed record RelatedQuery([FromQuery(Name = "limit")][property: Description("How many cards, 1 to 20."), DefaultValue(4)] int? Limit);

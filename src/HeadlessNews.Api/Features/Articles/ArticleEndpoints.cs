@@ -17,11 +17,11 @@ internal static class ArticleEndpoints
             .WithSummary("List published articles")
             .WithDescription("Newest first, filtered by tags, tag kind, publish time and full text. Keyset pagination: " +
                              "pass nextCursor back as cursor; a Link header with rel=\"next\" carries the same URL.");
-        group.MapGet("/{slug}", GetArticle).WithName("GetArticle")
+        group.MapGet("/{slug}", GetArticle).WithName("GetArticle").ProducesProblems(404)
             .WithSummary("Get a published article")
             .WithDescription("Everything an article page shows, in one response: body as Markdown and sanitized HTML, " +
                              "outline, tags, sources, AI disclosure and four related cards.");
-        group.MapGet("/{slug}/related", GetRelated).WithName("GetRelatedArticles")
+        group.MapGet("/{slug}/related", GetRelated).WithName("GetRelatedArticles").ProducesProblems(404)
             .WithSummary("Related articles")
             .WithDescription("Curated links in the editor's order first, then computed ones (shared tags, then recency). " +
                              "Each card's kind says which.");

@@ -26,28 +26,28 @@ internal static class ManageArticleEndpoints
             .WithSummary("Create a draft").WithDescription("A new article is always a draft; publish it with the publish operation.")
             .RequireAuthorization(Policies.WriteContent).ProducesProblems(409);
         group.MapGet("/{id:guid}", GetArticle).WithName("ManageGetArticle")
-            .WithSummary("Get an article in any status").WithDescription("The ETag header is what writes send back in If-Match.");
+            .WithSummary("Get an article in any status").ProducesProblems(404).WithDescription("The ETag header is what writes send back in If-Match.");
         group.MapPut("/{id:guid}", UpdateArticle).WithName("UpdateArticle")
             .WithSummary("Replace an article's editable fields")
-            .RequireAuthorization(Policies.WriteContent).ProducesProblems(409, 412, 422, 428);
+            .RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 409, 412, 422, 428);
         group.MapDelete("/{id:guid}", DeleteArticle).WithName("DeleteArticle")
-            .WithSummary("Delete an article (admin)").RequireAuthorization(Policies.Admin).ProducesProblems(412, 428);
+            .WithSummary("Delete an article (admin)").RequireAuthorization(Policies.Admin).ProducesProblems(404, 412, 428);
         group.MapPost("/{id:guid}/publish", PublishArticle).WithName("PublishArticle")
             .WithSummary("Publish now, back-date or schedule")
             .WithDescription("No body or no publishAt: publish now (an article already live keeps its time). " +
                              "A future publishAt schedules it: it appears on the delivery API when that time comes. " +
                              "An AI-generated article needs its disclosure and at least one source (422 otherwise).")
-            .RequireAuthorization(Policies.WriteContent).ProducesProblems(412, 422, 428);
+            .RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 412, 422, 428);
         group.MapPost("/{id:guid}/unpublish", UnpublishArticle).WithName("UnpublishArticle")
-            .WithSummary("Take an article back to draft").RequireAuthorization(Policies.WriteContent).ProducesProblems(412, 428);
+            .WithSummary("Take an article back to draft").RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 412, 428);
         group.MapPost("/{id:guid}/archive", ArchiveArticle).WithName("ArchiveArticle")
-            .WithSummary("Archive an article (hidden, kept)").RequireAuthorization(Policies.WriteContent).ProducesProblems(412, 428);
+            .WithSummary("Archive an article (hidden, kept)").RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 412, 428);
         group.MapGet("/{id:guid}/related", GetCurated).WithName("ManageGetRelated")
-            .WithSummary("The curated related articles, in order");
+            .WithSummary("The curated related articles, in order").ProducesProblems(404);
         group.MapPut("/{id:guid}/related", ReplaceCurated).WithName("ReplaceRelated")
             .WithSummary("Replace the curated related articles")
             .WithDescription("The ordered list of article ids to show first among related cards. Changes the article's ETag.")
-            .RequireAuthorization(Policies.WriteContent).ProducesProblems(412, 428);
+            .RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 412, 428);
         return group;
     }
 

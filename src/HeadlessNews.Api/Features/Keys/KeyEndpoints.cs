@@ -19,7 +19,7 @@ internal static class KeyEndpoints
             .WithSummary("Create an API key")
             .WithDescription("Creates a key with a role. The secret is returned in `key` this once; only its hash is stored.");
         group.MapGet("/", ListKeys).WithName("ListKeys").WithSummary("List API keys (without secrets)");
-        group.MapDelete("/{id:guid}", RevokeKey).WithName("RevokeKey")
+        group.MapDelete("/{id:guid}", RevokeKey).WithName("RevokeKey").ProducesProblems(404)
             .WithSummary("Revoke an API key")
             .WithDescription("The key stops working at once. Revoking is permanent.");
         return group;

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Microsoft.AspNetCore.Mvc;
 
 namespace HeadlessNews.Api.Features.Tags;
 
@@ -12,9 +13,9 @@ public sealed record TagList(IReadOnlyList<Tag> Items, string? NextCursor);
 public sealed record TagWrite(string Slug, string Name, string Kind, string? Description = null);
 
 public sealed record TagListQuery(
-    [property: Description("Only tags of this kind: topic, place, person or organisation.")] string? Kind,
-    [property: Description("Page size, 1 to 100."), DefaultValue(50)] int? Limit,
-    [property: Description("The nextCursor of the previous page.")] string? Cursor);
+    [FromQuery(Name = "kind")][property: Description("Only tags of this kind: topic, place, person or organisation.")] string? Kind,
+    [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(50)] int? Limit,
+    [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 
 internal static class TagKinds
 {

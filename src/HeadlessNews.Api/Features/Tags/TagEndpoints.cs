@@ -14,7 +14,7 @@ internal static class TagEndpoints
         group.MapGet("/", ListTags).WithName("ListTags")
             .WithSummary("List tags")
             .WithDescription("Tags in slug order, each with the number of published articles that carry it.");
-        group.MapGet("/{slug}", GetTag).WithName("GetTag").WithSummary("Get a tag by slug");
+        group.MapGet("/{slug}", GetTag).WithName("GetTag").ProducesProblems(404).WithSummary("Get a tag by slug");
         return group;
     }
 
@@ -22,9 +22,9 @@ internal static class TagEndpoints
     {
         var group = app.MapGroup("/api/v1/manage/tags").WithTags("Manage tags")
             .RequireAuthorization(Policies.WriteContent).WithValidation();
-        group.MapPost("/", CreateTag).WithName("CreateTag").WithSummary("Create a tag");
-        group.MapPut("/{id:guid}", UpdateTag).WithName("UpdateTag").WithSummary("Replace a tag's fields");
-        group.MapDelete("/{id:guid}", DeleteTag).WithName("DeleteTag")
+        group.MapPost("/", CreateTag).WithName("CreateTag").ProducesProblems(409).WithSummary("Create a tag");
+        group.MapPut("/{id:guid}", UpdateTag).WithName("UpdateTag").ProducesProblems(404, 409).WithSummary("Replace a tag's fields");
+        group.MapDelete("/{id:guid}", DeleteTag).WithName("DeleteTag").ProducesProblems(404, 409)
             .WithSummary("Delete a tag")
             .WithDescription("Refused with 409 while articles still carry the tag.");
         return group;

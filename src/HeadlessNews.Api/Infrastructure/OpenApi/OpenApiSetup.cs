@@ -44,16 +44,17 @@ internal static class OpenApiSetup
         });
     }
 
-    /// <summary>Marks operations that need a key with the bearer requirement and their 401/403 answers.</summary>
+    /// <summary>Documents the answers every operation can give (503) and, where a key is needed, the bearer requirement with 401/403.</summary>
     private sealed class SecurityOperationFilter : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
+            operation.Responses ??= new OpenApiResponses();
+            operation.Responses.TryAdd("503", new OpenApiResponse { Description = "The database is unavailable; retry after the Retry-After seconds." });
             var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
             if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any())
                 return;
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuth.Scheme, context.Document)] = [] }];
-            operation.Responses ??= new OpenApiResponses();
             operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing, unknown or revoked API key." });
             operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The key's role may not do this." });
         }
