@@ -103,8 +103,7 @@ internal static class ManageArticleEndpoints
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await UnknownTags(connection, tx, write.Tags, ct) is { } unknown)
             return unknown;
-        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(ArticleSql.Insert, Parameters(write, Guid.Empty), tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(ArticleSql.ReplaceTags, new { id, tags = (write.Tags ?? []).ToArray() }, tx, cancellationToken: ct));
+        var id = await ArticleWrites.InsertAsync(connection, tx, write, ct);
         await tx.CommitAsync(ct);
 
         var article = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
@@ -121,8 +120,7 @@ internal static class ManageArticleEndpoints
                 return Problems.Unprocessable("This edit would leave a published article without what it needs to be published.", errors);
             if (await UnknownTags(connection, tx, write.Tags, ct) is { } unknown)
                 return unknown;
-            await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Update, Parameters(write, id), tx, cancellationToken: ct));
-            await connection.ExecuteAsync(new CommandDefinition(ArticleSql.ReplaceTags, new { id, tags = (write.Tags ?? []).ToArray() }, tx, cancellationToken: ct));
+            await ArticleWrites.UpdateAsync(connection, tx, id, write, ct);
             return null;
         });
 
@@ -134,7 +132,7 @@ internal static class ManageArticleEndpoints
                 return Problems.Unprocessable("This article cannot be published yet.", errors);
             var alreadyLive = state.Status == "published" || (state.Status == "scheduled" && state.PublishedAt <= DateTime.UtcNow);
             var at = request?.PublishAt?.UtcDateTime ?? (alreadyLive ? state.PublishedAt!.Value : DateTime.UtcNow);
-            await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Publish, new { id, at }, tx, cancellationToken: ct));
+            await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
             return null;
         });
 
@@ -181,7 +179,7 @@ internal static class ManageArticleEndpoints
                 new { ids = write.ArticleIds.ToArray() }, tx, cancellationToken: ct))).ToHashSet();
             if (write.ArticleIds.FirstOrDefault(a => !known.Contains(a)) is var missing && missing != Guid.Empty)
                 return Problems.Invalid("articleIds", $"No article has id '{missing}'.");
-            await connection.ExecuteAsync(new CommandDefinition(ArticleSql.ReplaceRelated, new { id, ids = write.ArticleIds.ToArray() }, tx, cancellationToken: ct));
+            await ArticleWrites.ReplaceRelatedAsync(connection, tx, id, write.ArticleIds, ct);
             return null;
         });
 
@@ -235,27 +233,5 @@ internal static class ManageArticleEndpoints
         var known = (await connection.QueryAsync<string>(new CommandDefinition(ArticleSql.KnownTagSlugs, new { slugs = tags.ToArray() }, tx, cancellationToken: ct))).ToHashSet();
         var unknown = tags.Where(t => !known.Contains(t)).ToList();
         return unknown.Count == 0 ? null : Problems.Invalid("tags", $"Unknown tag slug(s): {string.Join(", ", unknown)}. Create the tag first.");
-    }
-
-    private static object Parameters(ArticleWrite write, Guid id)
-    {
-        var body = ArticleBody.Render(write.BodyMarkdown);
-        return new
-        {
-            Id = id,
-            write.Slug,
-            write.Title,
-            write.Summary,
-            BodyMarkdown = write.BodyMarkdown ?? "",
-            BodyHtml = body.Html,
-            Outline = StoredJson.Write(body.Outline),
-            Sources = StoredJson.Write(write.Sources ?? []),
-            write.AiGenerated,
-            write.Disclosure,
-            HeroImage = StoredJson.WriteOrNull(write.HeroImage),
-            write.CanonicalUrl,
-            body.WordCount,
-            body.ReadingTimeMinutes,
-        };
     }
 }
