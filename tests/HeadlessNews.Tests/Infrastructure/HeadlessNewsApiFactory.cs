@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace HeadlessNews.Tests.Infrastructure;
 
@@ -19,6 +20,7 @@ internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionar
             ["HeadlessNews:DemoContent"] = "false",
             ["HeadlessNews:MaxRequestBodyBytes"] = "100000",
         }.Concat(settings ?? new Dictionary<string, string?>())));
+        builder.ConfigureLogging(logging => logging.AddProvider(CapturedLogs.Instance));
         return base.CreateHost(builder);
     }
 

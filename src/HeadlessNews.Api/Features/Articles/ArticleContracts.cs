@@ -4,20 +4,43 @@ using Microsoft.AspNetCore.Mvc;
 namespace HeadlessNews.Api.Features.Articles;
 
 /// <summary>A source the article is based on, shown with the AI disclosure.</summary>
+/// <param name="Title" example="Officials outline a guarantees-for-settlement framework">The source's headline.</param>
+/// <param name="Url" example="https://wire.example.org/world/guarantees-framework">An absolute http(s) URL.</param>
+/// <param name="Publisher" example="Example Wire">Who published it.</param>
 public sealed record SourceLink(string Title, string Url, string? Publisher = null);
 
+/// <summary>The lead image of an article.</summary>
+/// <param name="Url" example="https://images.example.org/demo/negotiating-table.jpg">An absolute http(s) URL.</param>
+/// <param name="Alt" example="An empty negotiating table with flags in the background">Text for readers who cannot see it.</param>
+/// <param name="Credit" example="Demo photo desk">Photographer or agency.</param>
 public sealed record HeroImage(string Url, string? Alt = null, string? Credit = null);
 
 /// <summary>A heading of the body, with the anchor its HTML carries as id.</summary>
+/// <param name="Level" example="2">2 for ##, 3 for ###, and so on.</param>
+/// <param name="Text" example="What is on the table">The heading's text.</param>
+/// <param name="Anchor" example="what-is-on-the-table">The id of the heading in bodyHtml.</param>
 public sealed record OutlineEntry(int Level, string Text, string Anchor);
 
+/// <summary>A tag as an article shows it.</summary>
+/// <param name="Slug" example="ukraine">The tag's slug.</param>
+/// <param name="Name" example="Ukraine">The tag's display name.</param>
+/// <param name="Kind" example="place">topic, place, person or organisation.</param>
 public sealed record TagRef(string Slug, string Name, string Kind);
 
 /// <summary>
 /// The editable fields of an article, the same for create and replace (PUT replaces them all).
 /// Status and publish time change only through publish, unpublish and archive.
 /// </summary>
-/// <param name="Tags">Tag slugs, in the order to show them; each must exist.</param>
+/// <param name="Slug" example="harbour-reopens">Lowercase letters, digits and single hyphens; unique; at most 200 characters.</param>
+/// <param name="Title" example="Harbour reopens after storm repairs">The headline, at most 300 characters.</param>
+/// <param name="Summary" example="Ferries return on Monday after three weeks of repairs.">The standfirst (dek), at most 1,000 characters.</param>
+/// <param name="BodyMarkdown" example="## What changed&#10;&#10;The quay is fixed.">The body as Markdown; rendered to sanitized HTML with an outline.</param>
+/// <param name="Tags" example="[&quot;energy&quot;]">Tag slugs, in the order to show them; each must exist.</param>
+/// <param name="Sources">The links the article is based on (required before an AI-generated article is published).</param>
+/// <param name="AiGenerated" example="false">Whether the text was generated with AI.</param>
+/// <param name="Disclosure">The AI disclosure shown to readers (required before an AI-generated article is published).</param>
+/// <param name="HeroImage">The lead image.</param>
+/// <param name="CanonicalUrl" example="https://news.example.com/articles/harbour-reopens">Overrides the default canonical URL.</param>
 public sealed record ArticleWrite(
     string Slug,
     string Title,
@@ -30,10 +53,10 @@ public sealed record ArticleWrite(
     HeroImage? HeroImage = null,
     string? CanonicalUrl = null);
 
-/// <param name="PublishAt">Absent: publish now. In the future: schedule. In the past: publish, back-dated.</param>
+/// <param name="PublishAt" example="2030-01-01T08:00:00Z">Absent: publish now. In the future: schedule. In the past: publish, back-dated.</param>
 public sealed record PublishRequest(DateTimeOffset? PublishAt = null);
 
-/// <param name="ArticleIds">The curated related articles, in the order to show them (at most 20).</param>
+/// <param name="ArticleIds" example="[&quot;3f2b8e44-5a0e-4b59-9d55-6f1c8a7e9a10&quot;]">The curated related articles, in the order to show them (at most 20).</param>
 public sealed record RelatedWrite(IReadOnlyList<Guid> ArticleIds);
 
 public record Article
@@ -78,7 +101,7 @@ public sealed record ArticleCard(
     Guid Id, string Slug, string Title, string? Summary, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, string Status,
     IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl);
 
-/// <param name="Kind">curated (chosen by an editor) or computed (shares tags, or recent).</param>
+/// <param name="Kind" example="curated">curated (chosen by an editor) or computed (shares tags, or recent).</param>
 public sealed record RelatedCard(Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, string Kind);
 
 public sealed record ArticleList(IReadOnlyList<ArticleCard> Items, string? NextCursor);

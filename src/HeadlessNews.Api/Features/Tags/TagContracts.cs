@@ -3,13 +3,19 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace HeadlessNews.Api.Features.Tags;
 
-/// <param name="Kind">topic, place, person or organisation.</param>
-/// <param name="ArticleCount">How many published articles carry the tag.</param>
+/// <param name="Slug" example="ukraine">Lowercase letters, digits and single hyphens.</param>
+/// <param name="Name" example="Ukraine">The display name.</param>
+/// <param name="Kind" example="place">topic, place, person or organisation.</param>
+/// <param name="ArticleCount" example="12">How many published articles carry the tag.</param>
 public sealed record Tag(Guid Id, string Slug, string Name, string Kind, string? Description, int ArticleCount);
 
 public sealed record TagList(IReadOnlyList<Tag> Items, string? NextCursor);
 
 /// <summary>The editable fields of a tag; PUT replaces them all.</summary>
+/// <param name="Slug" example="taiwan-strait">Lowercase letters, digits and single hyphens; unique; at most 100 characters.</param>
+/// <param name="Name" example="Taiwan Strait">The display name, at most 100 characters.</param>
+/// <param name="Kind" example="place">topic, place, person or organisation.</param>
+/// <param name="Description" example="The waters between Taiwan and mainland China.">Optional, at most 1,000 characters.</param>
 public sealed record TagWrite(string Slug, string Name, string Kind, string? Description = null);
 
 public sealed record TagListQuery(

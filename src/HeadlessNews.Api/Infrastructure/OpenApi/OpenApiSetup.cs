@@ -27,7 +27,9 @@ internal static class OpenApiSetup
                 Scheme = "bearer",
                 Description = "An API key, sent as 'Authorization: Bearer <key>'. Never in the query string.",
             });
+            o.IncludeXmlComments(typeof(Program).Assembly);
             o.OperationFilter<SecurityOperationFilter>();
+            o.SchemaFilter<OptionalParametersSchemaFilter>();
             o.SupportNonNullableReferenceTypes();
             o.NonNullableReferenceTypesAsRequired();
             o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
@@ -57,6 +59,18 @@ internal static class OpenApiSetup
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuth.Scheme, context.Document)] = [] }];
             operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing, unknown or revoked API key." });
             operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The key's role may not do this." });
+        }
+    }
+
+    /// <summary>A record parameter with a default value may be left out of the JSON, so it is not required.</summary>
+    private sealed class OptionalParametersSchemaFilter : ISchemaFilter
+    {
+        public void Apply(IOpenApiSchema schema, SchemaFilterContext context)
+        {
+            if (schema is not OpenApiSchema { Required.Count: > 0 } concrete)
+                return;
+            foreach (var parameter in context.Type.GetConstructors().SelectMany(c => c.GetParameters()).Where(p => p.HasDefaultValue))
+                concrete.Required.Remove(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!));
         }
     }
 }

@@ -80,6 +80,24 @@ public sealed class KeyTests : ApiTestBase
     }
 
     [Test]
+    public async Task KeysNeverReachTheLogs()
+    {
+        var created = await ReadJsonAsync(await Admin.PostAsJsonAsync("/api/v1/manage/keys", new { name = "Logged?", role = "editor" }));
+        var secret = created["key"]!.ToString();
+
+        await Anonymous.GetAsync($"/api/v1/articles?key={secret}");
+        await Anonymous.GetAsync($"/api/v1/manage/articles?api_key={secret}&limit=5");
+        using var wrong = ClientWithKey(secret + "x");
+        await wrong.GetAsync("/api/v1/manage/articles");
+        using var right = ClientWithKey(secret);
+        await right.GetAsync("/api/v1/manage/articles");
+
+        Assert.That(CapturedLogs.Instance.Lines, Is.Not.Empty);
+        Assert.That(CapturedLogs.Instance.Lines.Where(l => l.Contains(secret, StringComparison.Ordinal)), Is.Empty);
+        Assert.That(CapturedLogs.Instance.Lines.Where(l => l.Contains(HeadlessNewsApiFactory.BootstrapAdminKey, StringComparison.Ordinal)), Is.Empty);
+    }
+
+    [Test]
     public async Task InvalidKeyRequestsAnswer400AndCreateNothing()
     {
         var before = await SnapshotAsync();
