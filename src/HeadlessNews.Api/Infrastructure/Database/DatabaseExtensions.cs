@@ -2,6 +2,8 @@ using Dapper;
 using HeadlessNews.Api.Features.Demo;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Polly;
+using Polly.Retry;
 
 namespace HeadlessNews.Api.Infrastructure.Database;
 
@@ -31,9 +33,25 @@ internal static class DatabaseExtensions
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<HeadlessNewsOptions>>().Value;
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseExtensions));
+        // Containers often start before their database accepts connections: wait for it rather than crash-loop.
+        var untilReachable = new ResiliencePipelineBuilder()
+            .AddRetry(new RetryStrategyOptions
+            {
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e is not PostgresException),
+                MaxRetryAttempts = 30,
+                Delay = TimeSpan.FromSeconds(2),
+                OnRetry = retry =>
+                {
+                    logger.LogWarning("Waiting for PostgreSQL ({Attempt}/30): {Error}", retry.AttemptNumber + 1, retry.Outcome.Exception?.Message);
+                    return ValueTask.CompletedTask;
+                },
+            })
+            .Build();
+        var stopping = app.Lifetime.ApplicationStopping;
         if (options.RunMigrations)
-            await app.Services.GetRequiredService<Migrator>().MigrateAsync(app.Lifetime.ApplicationStopping);
+            await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<Migrator>().MigrateAsync(ct)), stopping);
         if (options.DemoContent)
-            await app.Services.GetRequiredService<DemoContentLoader>().LoadAsync(app.Lifetime.ApplicationStopping);
+            await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<DemoContentLoader>().LoadAsync(ct)), stopping);
     }
 }
