@@ -75,13 +75,9 @@ internal static class ArticleEndpoints
 
         await using var connection = db.CreateConnection();
         var cards = await ArticleMapping.LoadCardsAsync(connection, sql.ToString(), args, options.Value.SiteUrl, ct);
-        string? next = null;
-        if (cards.Count > limit)
-        {
-            cards.RemoveAt(limit);
-            next = Cursor.Encode(cards[^1].PublishedAt!.Value, cards[^1].Id);
+        var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.PublishedAt!.Value, last.Id));
+        if (next is not null)
             http.Response.Headers.Link = Cursor.NextLink(http.Request, next);
-        }
         return TypedResults.Ok(new ArticleList(cards, next));
     }
 

@@ -76,12 +76,7 @@ internal static class ManageArticleEndpoints
 
         await using var connection = db.CreateConnection();
         var cards = await ArticleMapping.LoadCardsAsync(connection, sql.ToString(), args, options.Value.SiteUrl, ct);
-        string? next = null;
-        if (cards.Count > limit)
-        {
-            cards.RemoveAt(limit);
-            next = Cursor.Encode(cards[^1].CreatedAt, cards[^1].Id);
-        }
+        var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.CreatedAt, last.Id));
         return TypedResults.Ok(new ArticleList(cards, next));
     }
 

@@ -39,13 +39,7 @@ internal static class TagEndpoints
         await using var connection = db.CreateConnection();
         var rows = (await connection.QueryAsync<Tag>(new CommandDefinition(TagSql.List,
             new { kind = query.Kind, after, limit = limit + 1 }, cancellationToken: ct))).AsList();
-        string? next = null;
-        if (rows.Count > limit)
-        {
-            rows.RemoveAt(limit);
-            next = Cursor.EncodeText(rows[^1].Slug);
-        }
-        return TypedResults.Ok(new TagList(rows, next));
+        return TypedResults.Ok(new TagList(rows, Cursor.TrimToPage(rows, limit, last => Cursor.EncodeText(last.Slug))));
     }
 
     private static async Task<Results<Ok<Tag>, ProblemHttpResult>> GetTag(string slug, NpgsqlDataSource db, CancellationToken ct)

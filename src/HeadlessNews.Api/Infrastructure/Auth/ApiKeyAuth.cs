@@ -96,34 +96,22 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     private static bool TextIsPrintableAscii(string key) => key.All(c => c is > ' ' and < '\u007f');
 
-    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.StatusCode = 401;
         Response.Headers.WWWAuthenticate = "Bearer";
-        await problems.WriteAsync(new()
-        {
-            HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = 401,
-                Title = "Unauthorized",
-                Detail = "A valid API key is required in the Authorization header as 'Bearer <key>'.",
-            },
-        });
+        return WriteProblemAsync(401, "Unauthorized", "A valid API key is required in the Authorization header as 'Bearer <key>'.");
     }
 
-    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        WriteProblemAsync(403, "Forbidden", "This key's role may not perform this operation.");
+
+    private async Task WriteProblemAsync(int status, string title, string detail)
     {
-        Response.StatusCode = 403;
+        Response.StatusCode = status;
         await problems.WriteAsync(new()
         {
             HttpContext = Context,
-            ProblemDetails = new ProblemDetails
-            {
-                Status = 403,
-                Title = "Forbidden",
-                Detail = "This key's role may not perform this operation.",
-            },
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
     }
 }

@@ -61,6 +61,18 @@ internal static class Cursor
         }
     }
 
+    /// <summary>
+    /// Lists fetch limit + 1 rows: an extra row means there is a next page. Drops it and returns the
+    /// cursor of the page's last row, or null on the last page.
+    /// </summary>
+    public static string? TrimToPage<T>(List<T> rows, int limit, Func<T, string> cursorOf)
+    {
+        if (rows.Count <= limit)
+            return null;
+        rows.RemoveRange(limit, rows.Count - limit);
+        return cursorOf(rows[^1]);
+    }
+
     /// <summary>The next page's URL for the Link header: this request's URL with the cursor replaced.</summary>
     public static string NextLink(HttpRequest request, string nextCursor)
     {
