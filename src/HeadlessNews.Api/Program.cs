@@ -24,6 +24,9 @@ builder.AddDatabase();
 // HTTP: JSON rules, validation, problem details, limits
 builder.AddHttpConventions();
 
+// Delivery caching: conditional GET, Cache-Control, in-process cache with purge on write
+builder.Services.AddDeliveryCaching();
+
 // Authentication and roles
 builder.Services.AddApiKeyAuth();
 

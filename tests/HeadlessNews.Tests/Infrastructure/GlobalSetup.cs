@@ -1,3 +1,5 @@
+using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Respawn;
 using Respawn.Graph;
@@ -33,6 +35,8 @@ public sealed class GlobalSetup
             TablesToIgnore = [new Table("public", "schema_migrations")],
         });
         await _respawner.ResetAsync(connection);
+        // The tables were emptied behind the app's back: drop what it cached from them.
+        await Factory.Services.GetRequiredService<DeliveryCacheInvalidator>().EverythingChangedAsync();
     }
 
     // Test-side connections skip the pool, so a database restart under the app leaves no broken ones behind.

@@ -12,7 +12,7 @@ internal static class ArticleEndpoints
 {
     public static RouteGroupBuilder MapArticles(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/articles").WithTags("Articles").AllowAnonymous().WithValidation();
+        var group = app.MapGroup("/api/v1/articles").WithTags("Articles").AllowAnonymous().WithValidation().WithDeliveryCaching();
         group.MapGet("/", ListArticles).WithName("ListArticles")
             .WithSummary("List published articles")
             .WithDescription("Newest first, filtered by tags, tag kind, publish time and full text. Keyset pagination: " +
@@ -76,13 +76,14 @@ internal static class ArticleEndpoints
         await using var connection = db.CreateConnection();
         var cards = await ArticleMapping.LoadCardsAsync(connection, sql.ToString(), args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.PublishedAt!.Value, last.Id));
+        SurrogateKeys.Add(http, [SurrogateKeys.Lists, .. cards.Select(c => SurrogateKeys.Article(c.Id))]);
         if (next is not null)
             http.Response.Headers.Link = Cursor.NextLink(http.Request, next);
         return TypedResults.Ok(new ArticleList(cards, next));
     }
 
     private static async Task<Results<Ok<ArticlePage>, ProblemHttpResult>> GetArticle(
-        string slug, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+        string slug, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         // A slug that cannot exist answers exactly like one that does not: no lookup, same 404.
         if (!TextRules.IsSlug(slug, 200))
@@ -99,20 +100,22 @@ internal static class ArticleEndpoints
         if (row is null)
             return Problems.NotFound("article");
 
+        SurrogateKeys.Add(http, [SurrogateKeys.Related, SurrogateKeys.Article(row.Id), .. related.Select(r => SurrogateKeys.Article(r.Id))]);
         return TypedResults.Ok(new ArticlePage(row.ToArticle(tags.TagsOf(row.Id), options.Value.SiteUrl), related));
     }
 
     private static async Task<Results<Ok<RelatedList>, ProblemHttpResult>> GetRelated(
-        string slug, [AsParameters] RelatedQuery query, NpgsqlDataSource db, CancellationToken ct)
+        string slug, [AsParameters] RelatedQuery query, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         if (!TextRules.IsSlug(slug, 200))
             return Problems.NotFound("article");
         await using var connection = db.CreateConnection();
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"{ArticleSql.VisibleExists};\n{ArticleSql.RelatedBySlug}", new { slug, limit = query.Limit ?? 4 }, cancellationToken: ct));
-        if (!await results.ReadSingleAsync<bool>())
+            $"{ArticleSql.VisibleIdBySlug};\n{ArticleSql.RelatedBySlug}", new { slug, limit = query.Limit ?? 4 }, cancellationToken: ct));
+        if (await results.ReadSingleOrDefaultAsync<Guid?>() is not { } id)
             return Problems.NotFound("article");
         var cards = (await results.ReadAsync<RelatedRow>()).Select(r => r.ToCard()).ToList();
+        SurrogateKeys.Add(http, [SurrogateKeys.Related, SurrogateKeys.Article(id), .. cards.Select(c => SurrogateKeys.Article(c.Id))]);
         return TypedResults.Ok(new RelatedList(cards, null));
     }
 }

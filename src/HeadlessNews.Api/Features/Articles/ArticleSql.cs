@@ -84,7 +84,7 @@ internal static class ArticleSql
         order by at.position
         """;
 
-    public const string VisibleExists = "select exists (select 1 from visible_articles where slug = @slug)";
+    public const string VisibleIdBySlug = "select id from visible_articles where slug = @slug";
 
     public const string ById = $"select {FullColumns} from articles a where a.id = @id";
 

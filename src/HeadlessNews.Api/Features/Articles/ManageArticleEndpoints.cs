@@ -151,6 +151,7 @@ internal static class ManageArticleEndpoints
             return failure;
         await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Delete, new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
+        await http.RequestServices.GetRequiredService<DeliveryCacheInvalidator>().ArticleChangedAsync(id);
         return TypedResults.NoContent();
     }
 
@@ -198,6 +199,7 @@ internal static class ManageArticleEndpoints
                 return refused;
             await tx.CommitAsync(ct);
         }
+        await http.RequestServices.GetRequiredService<DeliveryCacheInvalidator>().ArticleChangedAsync(id);
         var article = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
         ETags.Set(http, article.Version);
         return TypedResults.Ok(article);

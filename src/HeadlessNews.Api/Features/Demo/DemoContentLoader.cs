@@ -3,6 +3,7 @@ using Dapper;
 using FluentValidation;
 using HeadlessNews.Api.Features.Articles;
 using HeadlessNews.Api.Features.Tags;
+using HeadlessNews.Api.Infrastructure.Http;
 using Npgsql;
 
 namespace HeadlessNews.Api.Features.Demo;
@@ -13,7 +14,7 @@ namespace HeadlessNews.Api.Features.Demo;
 /// an editor's changes to demo articles survive. Publish times are relative to the first load.
 /// </summary>
 internal sealed class DemoContentLoader(
-    NpgsqlDataSource db, IValidator<ArticleWrite> articleValidator, IValidator<TagWrite> tagValidator, ILogger<DemoContentLoader> logger)
+    NpgsqlDataSource db, DeliveryCacheInvalidator cache, IValidator<ArticleWrite> articleValidator, IValidator<TagWrite> tagValidator, ILogger<DemoContentLoader> logger)
 {
     private const long AdvisoryLockKey = 0x4465_6D6F_436F_6E74;
 
@@ -75,6 +76,7 @@ internal sealed class DemoContentLoader(
         }
 
         await tx.CommitAsync(ct);
+        await cache.EverythingChangedAsync();
         logger.LogInformation("Demo content: {Added} articles added, {Total} in the demo set", added.Count,
             content.Articles.Length + content.Drafts.Length + content.Scheduled.Length);
     }

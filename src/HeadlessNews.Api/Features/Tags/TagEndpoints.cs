@@ -10,7 +10,7 @@ internal static class TagEndpoints
 {
     public static RouteGroupBuilder MapTags(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/tags").WithTags("Tags").AllowAnonymous().WithValidation();
+        var group = app.MapGroup("/api/v1/tags").WithTags("Tags").AllowAnonymous().WithValidation().WithDeliveryCaching();
         group.MapGet("/", ListTags).WithName("ListTags")
             .WithSummary("List tags")
             .WithDescription("Tags in slug order, each with the number of published articles that carry it.");
@@ -30,7 +30,7 @@ internal static class TagEndpoints
         return group;
     }
 
-    private static async Task<Ok<TagList>> ListTags([AsParameters] TagListQuery query, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Ok<TagList>> ListTags([AsParameters] TagListQuery query, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         var limit = query.Limit ?? 50;
         string? after = null;
@@ -39,40 +39,48 @@ internal static class TagEndpoints
         await using var connection = db.CreateConnection();
         var rows = (await connection.QueryAsync<Tag>(new CommandDefinition(TagSql.List,
             new { kind = query.Kind, after, limit = limit + 1 }, cancellationToken: ct))).AsList();
+        SurrogateKeys.Add(http, [SurrogateKeys.Lists]);
         return TypedResults.Ok(new TagList(rows, Cursor.TrimToPage(rows, limit, last => Cursor.EncodeText(last.Slug))));
     }
 
-    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> GetTag(string slug, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> GetTag(string slug, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
     {
         if (!TextRules.IsSlug(slug, 100))
             return Problems.NotFound("tag");
         await using var connection = db.CreateConnection();
         var tag = await connection.QuerySingleOrDefaultAsync<Tag>(new CommandDefinition(TagSql.BySlug, new { slug }, cancellationToken: ct));
-        return tag is null ? Problems.NotFound("tag") : TypedResults.Ok(tag);
+        if (tag is null)
+            return Problems.NotFound("tag");
+        SurrogateKeys.Add(http, [SurrogateKeys.Lists]);
+        return TypedResults.Ok(tag);
     }
 
-    private static async Task<Created<Tag>> CreateTag(TagWrite tag, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Created<Tag>> CreateTag(TagWrite tag, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
         await using var connection = db.CreateConnection();
         var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(TagSql.Insert, tag, cancellationToken: ct));
         var created = await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, cancellationToken: ct));
+        await cache.InvalidateAsync(SurrogateKeys.Lists);
         return TypedResults.Created($"/api/v1/tags/{created.Slug}", created);
     }
 
-    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> UpdateTag(Guid id, TagWrite tag, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> UpdateTag(Guid id, TagWrite tag, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
         await using var connection = db.CreateConnection();
         var updated = await connection.ExecuteAsync(new CommandDefinition(TagSql.Update,
             new { Id = id, tag.Slug, tag.Name, tag.Kind, tag.Description }, cancellationToken: ct));
         if (updated == 0)
             return Problems.NotFound("tag");
+        // Articles show tag names and slugs: a rename can touch any delivery response.
+        await cache.EverythingChangedAsync();
         return TypedResults.Ok(await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, cancellationToken: ct)));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteTag(Guid id, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteTag(Guid id, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
         await using var connection = db.CreateConnection();
         var deleted = await connection.ExecuteAsync(new CommandDefinition(TagSql.Delete, new { id }, cancellationToken: ct));
+        await cache.InvalidateAsync(SurrogateKeys.Lists);
         return deleted == 1 ? TypedResults.NoContent() : Problems.NotFound("tag");
     }
 }

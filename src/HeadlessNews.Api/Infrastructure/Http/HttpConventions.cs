@@ -47,5 +47,12 @@ internal static class HttpConventions
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestGuard>();
+        // Management answers carry drafts and secrets: no shared or browser cache may keep them.
+        app.Use((context, next) =>
+        {
+            if (context.Request.Path.StartsWithSegments("/api/v1/manage"))
+                context.Response.Headers.CacheControl = "private, no-store";
+            return next(context);
+        });
     }
 }

@@ -11,7 +11,8 @@ namespace HeadlessNews.Api.Infrastructure.Http;
 /// unique and foreign-key violations are 409; text PostgreSQL cannot store is 400;
 /// an unreachable or restarting database is 503 with Retry-After. Anything else is left to the default 500.
 /// </summary>
-internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsService problemDetails, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemDetailsExceptionHandler(
+    IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -35,7 +36,11 @@ internal sealed partial class ProblemDetailsExceptionHandler(IProblemDetailsServ
             return false;
 
         if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        {
             logger.LogWarning(exception, "Database unavailable");
+            // Idle pooled connections died with the server: drop them so the next request connects afresh.
+            dataSource.Clear();
+        }
         context.Response.StatusCode = problem.Status!.Value;
         return await problemDetails.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }

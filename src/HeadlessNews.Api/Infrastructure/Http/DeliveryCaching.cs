@@ -1,0 +1,192 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace HeadlessNews.Api.Infrastructure.Http;
+
+/// <summary>Cache settings under "HeadlessNews:Caching".</summary>
+public sealed class CachingOptions
+{
+    public const string Section = "HeadlessNews:Caching";
+
+    /// <summary>Cache-Control max-age on delivery responses, in seconds.</summary>
+    public int MaxAgeSeconds { get; set; } = 60;
+
+    /// <summary>Cache-Control stale-while-revalidate on delivery responses, in seconds.</summary>
+    public int StaleWhileRevalidateSeconds { get; set; } = 300;
+
+    /// <summary>How long this process keeps a delivery response; 0 turns the in-process cache off.</summary>
+    public int InProcessSeconds { get; set; } = 30;
+}
+
+/// <summary>A delivery response as it goes on the wire, with its validators and the keys it depends on.</summary>
+internal sealed record DeliveryResponse(byte[] Body, string ETag, DateTimeOffset LastModified, string[] Keys);
+
+/// <summary>
+/// Surrogate keys name what a delivery response shows, so a change can purge exactly the responses it
+/// touches: here in process (HybridCache tags) and in a CDN (the Surrogate-Key header).
+/// </summary>
+internal static class SurrogateKeys
+{
+    public const string All = "delivery";
+    public const string Lists = "list";
+    public const string Related = "related";
+    private const string ItemsKey = "headlessnews.surrogate-keys";
+
+    public static string Article(Guid id) => $"article:{id:N}";
+
+    public static void Add(HttpContext http, IEnumerable<string> keys)
+    {
+        if (http.Items[ItemsKey] is not HashSet<string> set)
+            http.Items[ItemsKey] = set = [All];
+        set.UnionWith(keys);
+    }
+
+    public static string[] Of(HttpContext http) => http.Items[ItemsKey] is HashSet<string> set ? [.. set.Order()] : [All];
+}
+
+/// <summary>Purges delivery responses after a write. Call it after the write has committed.</summary>
+internal sealed class DeliveryCacheInvalidator(HybridCache cache)
+{
+    private long _generation;
+
+    /// <summary>Changes on every purge, so a response read before a purge is never stored after it.</summary>
+    public long Generation => Interlocked.Read(ref _generation);
+
+    public async Task InvalidateAsync(params string[] keys)
+    {
+        Interlocked.Increment(ref _generation);
+        await cache.RemoveByTagAsync(keys);
+    }
+
+    public Task ArticleChangedAsync(Guid id) => InvalidateAsync(SurrogateKeys.Article(id), SurrogateKeys.Lists, SurrogateKeys.Related);
+
+    public Task EverythingChangedAsync() => InvalidateAsync(SurrogateKeys.All);
+}
+
+/// <summary>
+/// Every delivery GET goes through here: the response is serialized once, given a strong ETag (a hash of
+/// its bytes) and a Last-Modified, answered with 304 when the client's validators still match, and kept
+/// in process until a write purges it, its time runs out, or a scheduled article goes live.
+/// </summary>
+internal sealed class DeliveryCacheFilter(
+    HybridCache cache,
+    DeliveryCacheInvalidator invalidator,
+    NpgsqlDataSource db,
+    IOptions<JsonOptions> json,
+    IOptions<CachingOptions> options) : IEndpointFilter
+{
+    private static readonly HybridCacheEntryOptions PeekOnly = new()
+    {
+        Flags = HybridCacheEntryFlags.DisableLocalCacheWrite | HybridCacheEntryFlags.DisableDistributedCacheWrite,
+    };
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var settings = options.Value;
+        var key = "delivery:" + http.Request.Path + http.Request.QueryString;
+
+        var response = settings.InProcessSeconds > 0
+            ? await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult<DeliveryResponse?>(null), PeekOnly, cancellationToken: http.RequestAborted)
+            : null;
+        if (response is null)
+        {
+            var generation = invalidator.Generation;
+            var result = await next(context);
+            // Handlers declare unions (Results<Ok<T>, ProblemHttpResult>): look at what was chosen.
+            var chosen = result is INestedHttpResult nested ? nested.Result : result;
+            if (chosen is not IValueHttpResult { Value: { } value } || chosen is IStatusCodeHttpResult { StatusCode: not (null or 200) })
+                return result;
+            response = Build(value, SurrogateKeys.Of(http));
+            await StoreAsync(key, response, generation, settings, http.RequestAborted);
+        }
+        return new DeliveryResult(response, settings);
+    }
+
+    private DeliveryResponse Build(object value, string[] keys)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), json.Value.SerializerOptions);
+        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"";
+        // HTTP dates have whole seconds; rounding down keeps If-Modified-Since comparisons exact.
+        var now = DateTimeOffset.UtcNow;
+        return new DeliveryResponse(body, etag, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)), keys);
+    }
+
+    private async Task StoreAsync(string key, DeliveryResponse response, long generation, CachingOptions settings, CancellationToken ct)
+    {
+        if (settings.InProcessSeconds <= 0)
+            return;
+        var lifetime = TimeSpan.FromSeconds(settings.InProcessSeconds);
+        // Visibility also changes by time alone: nothing cached may outlive the next scheduled publish.
+        await using (var connection = db.CreateConnection())
+        {
+            var nextScheduled = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+                "select min(published_at) from articles where status = 'scheduled' and published_at > now()", cancellationToken: ct));
+            if (nextScheduled is { } at && at - DateTime.UtcNow < lifetime)
+                lifetime = at - DateTime.UtcNow;
+        }
+        if (lifetime <= TimeSpan.Zero || invalidator.Generation != generation)
+            return;
+        await cache.SetAsync(key, response, new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime }, response.Keys, ct);
+        // A purge that ran while we were storing must win.
+        if (invalidator.Generation != generation)
+            await cache.RemoveAsync(key, ct);
+    }
+
+    private sealed class DeliveryResult(DeliveryResponse response, CachingOptions settings) : IResult
+    {
+        public Task ExecuteAsync(HttpContext http)
+        {
+            var headers = http.Response.Headers;
+            headers.ETag = response.ETag;
+            headers.LastModified = response.LastModified.ToString("R");
+            headers.CacheControl = $"public, max-age={settings.MaxAgeSeconds}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
+            headers["Surrogate-Key"] = string.Join(' ', response.Keys);
+            if (NotModified(http.Request))
+            {
+                http.Response.StatusCode = StatusCodes.Status304NotModified;
+                return Task.CompletedTask;
+            }
+            http.Response.ContentType = "application/json; charset=utf-8";
+            http.Response.ContentLength = response.Body.Length;
+            return http.Response.Body.WriteAsync(response.Body).AsTask();
+        }
+
+        // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2).
+        private bool NotModified(HttpRequest request)
+        {
+            var ifNoneMatch = request.Headers.IfNoneMatch;
+            if (ifNoneMatch.Count > 0)
+            {
+                return ifNoneMatch.SelectMany(v => (v ?? "").Split(',')).Select(v => v.Trim())
+                    .Any(tag => tag == "*" || tag == response.ETag || tag == "W/" + response.ETag);
+            }
+            return DateTimeOffset.TryParse(request.Headers.IfModifiedSince, System.Globalization.CultureInfo.InvariantCulture,
+                       System.Globalization.DateTimeStyles.AssumeUniversal, out var since)
+                   && response.LastModified <= since;
+        }
+    }
+}
+
+internal static class DeliveryCaching
+{
+    public static void AddDeliveryCaching(this IServiceCollection services)
+    {
+        services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.Section);
+        services.AddHybridCache();
+        services.AddSingleton<DeliveryCacheInvalidator>();
+    }
+
+    /// <summary>Conditional GET, Cache-Control and the in-process cache for a group of delivery endpoints.</summary>
+    public static RouteGroupBuilder WithDeliveryCaching(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilter<DeliveryCacheFilter>();
+        group.WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status304NotModified, typeof(void)));
+        return group;
+    }
+}

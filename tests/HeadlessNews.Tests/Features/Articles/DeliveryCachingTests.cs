@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using HeadlessNews.Tests.Infrastructure;
+
+namespace HeadlessNews.Tests.Features.Articles;
+
+public sealed class DeliveryCachingTests : ApiTestBase
+{
+    [Test]
+    public async Task DeliveryResponsesCarryValidatorsCacheControlAndSurrogateKeys()
+    {
+        await CreateTagAsync("nato", "organisation");
+        var lead = await CreatePublishedAsync("lead", ["nato"]);
+        var other = await CreatePublishedAsync("other", ["nato"], DateTimeOffset.UtcNow.AddMinutes(-5));
+
+        var response = await Anonymous.GetAsync("/api/v1/articles/lead");
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Headers.ETag, Is.Not.Null, response.Headers.ToString() + response.Content.Headers);
+        Assert.That(response.Headers.ETag!.IsWeak, Is.False);
+        Assert.That(response.Content.Headers.LastModified, Is.Not.Null);
+        Assert.That(response.Headers.CacheControl!.Public, Is.True);
+        Assert.That(response.Headers.CacheControl.MaxAge, Is.EqualTo(TimeSpan.FromSeconds(60)));
+        Assert.That(response.Headers.CacheControl.ToString(), Does.Contain("stale-while-revalidate=300"));
+        var keys = response.Headers.GetValues("Surrogate-Key").Single().Split(' ');
+        Assert.That(keys, Is.SupersetOf(new[] { $"article:{lead:N}", $"article:{other:N}" }));
+
+        var list = await Anonymous.GetAsync("/api/v1/articles");
+        Assert.That(list.Headers.GetValues("Surrogate-Key").Single().Split(' '), Is.SupersetOf(new[] { "list", $"article:{lead:N}" }));
+    }
+
+    [Test]
+    public async Task MatchingValidatorsAnswer304WithNoBody()
+    {
+        await CreatePublishedAsync("steady");
+        var first = await Anonymous.GetAsync("/api/v1/articles/steady");
+        var etag = first.Headers.ETag!;
+        var lastModified = first.Content.Headers.LastModified!.Value;
+
+        var byEtag = new HttpRequestMessage(HttpMethod.Get, "/api/v1/articles/steady");
+        byEtag.Headers.IfNoneMatch.Add(etag);
+        var notModified = await Anonymous.SendAsync(byEtag);
+        Assert.That(notModified.StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
+        Assert.That(await notModified.Content.ReadAsByteArrayAsync(), Is.Empty);
+        Assert.That(notModified.Headers.ETag, Is.EqualTo(etag));
+
+        var byDate = new HttpRequestMessage(HttpMethod.Get, "/api/v1/articles/steady");
+        byDate.Headers.IfModifiedSince = lastModified;
+        Assert.That((await Anonymous.SendAsync(byDate)).StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
+
+        var stale = new HttpRequestMessage(HttpMethod.Get, "/api/v1/articles/steady");
+        stale.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"00000000000000000000000000000000\""));
+        Assert.That((await Anonymous.SendAsync(stale)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+
+        var list = await Anonymous.GetAsync("/api/v1/tags");
+        var tagsAgain = new HttpRequestMessage(HttpMethod.Get, "/api/v1/tags");
+        tagsAgain.Headers.IfNoneMatch.Add(list.Headers.ETag!);
+        Assert.That((await Anonymous.SendAsync(tagsAgain)).StatusCode, Is.EqualTo(HttpStatusCode.NotModified));
+    }
+
+    [Test]
+    public async Task ManagementResponsesAreNeverStored()
+    {
+        var (id, _) = await CreateArticleAsync("private-draft");
+        var response = await Admin.GetAsync($"/api/v1/manage/articles/{id}");
+        Assert.That(response.Headers.CacheControl!.NoStore, Is.True);
+        Assert.That(response.Headers.CacheControl.Private, Is.True);
+    }
+
+    [Test]
+    public async Task PublishEditAndUnpublishAreVisibleOnTheNextRead()
+    {
+        var (id, version) = await CreateArticleAsync("fresh");
+        var hub = await CreatePublishedAsync("hub", publishAt: DateTimeOffset.UtcNow.AddMinutes(-10));
+        Assert.That(Slugs((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!), Is.EqualTo(new[] { "hub" }));
+        var hubVersion = await SqlAsync<int>("select version from articles where id = @hub", new { hub });
+        await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/articles/{hub}/related", new { articleIds = new[] { id } }, hubVersion);
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/hub"))!["related"]!.AsArray(), Is.Empty);
+
+        version = await PublishAsync(id, version);
+        Assert.That(Slugs((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!), Is.EqualTo(new[] { "fresh", "hub" }));
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/hub"))!["related"]![0]!["slug"]!.ToString(), Is.EqualTo("fresh"));
+
+        var edit = await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/articles/{id}", new { slug = "fresh", title = "A corrected headline" }, version);
+        version = (await ReadJsonAsync(edit))["version"]!.GetValue<int>();
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/fresh"))!["title"]!.ToString(), Is.EqualTo("A corrected headline"));
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!["items"]![0]!["title"]!.ToString(), Is.EqualTo("A corrected headline"));
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/hub"))!["related"]![0]!["title"]!.ToString(), Is.EqualTo("A corrected headline"));
+
+        await SendAsync(Admin, HttpMethod.Post, $"/api/v1/manage/articles/{id}/unpublish", null, version);
+        await AssertProblemAsync(await Anonymous.GetAsync("/api/v1/articles/fresh"), HttpStatusCode.NotFound);
+        Assert.That(Slugs((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!), Is.EqualTo(new[] { "hub" }));
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/hub"))!["related"]!.AsArray(), Is.Empty);
+    }
+
+    [Test]
+    public async Task TagChangesAreVisibleOnTheNextRead()
+    {
+        var tag = await ReadJsonAsync(await Admin.PostAsJsonAsync("/api/v1/manage/tags", new { slug = "kyiv", name = "Kyiv", kind = "place" }));
+        await CreatePublishedAsync("city", ["kyiv"]);
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/city"))!["tags"]![0]!["name"]!.ToString(), Is.EqualTo("Kyiv"));
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/tags/kyiv"))!["articleCount"]!.GetValue<int>(), Is.EqualTo(1));
+
+        await Admin.PutAsJsonAsync($"/api/v1/manage/tags/{tag["id"]}", new { slug = "kyiv", name = "Kyiv (capital)", kind = "place" });
+        await CreatePublishedAsync("city-two", ["kyiv"]);
+
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/city"))!["tags"]![0]!["name"]!.ToString(), Is.EqualTo("Kyiv (capital)"));
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/tags/kyiv"))!["articleCount"]!.GetValue<int>(), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task AScheduledArticleIsNotHiddenByACachedListWhenItsTimeComes()
+    {
+        await CreatePublishedAsync("already-out", publishAt: DateTimeOffset.UtcNow.AddMinutes(-1));
+        await CreatePublishedAsync("due-soon", publishAt: DateTimeOffset.UtcNow.AddSeconds(2));
+        Assert.That(Slugs((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!), Is.EqualTo(new[] { "already-out" }));
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+
+        Assert.That(Slugs((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!), Is.EqualTo(new[] { "due-soon", "already-out" }));
+    }
+}
