@@ -27,6 +27,9 @@ builder.AddHttpConventions();
 // Delivery caching: conditional GET, Cache-Control, in-process cache with purge on write
 builder.Services.AddDeliveryCaching();
 
+// Cross-origin rules and compression
+builder.Services.AddCorsAndCompression();
+
 // Authentication and roles
 builder.Services.AddApiKeyAuth();
 
@@ -47,7 +50,9 @@ if (args is ["migrate", ..])
 
 await app.PrepareDatabaseAsync();
 
+app.UseResponseCompression();
 app.UseHttpConventions();
+app.UseCors();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseOpenApiDocument();

@@ -12,7 +12,7 @@ internal static class ArticleEndpoints
 {
     public static RouteGroupBuilder MapArticles(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/articles").WithTags("Articles").AllowAnonymous().WithValidation().WithDeliveryCaching();
+        var group = app.MapGroup("/api/v1/articles").WithTags("Articles").AllowAnonymous().RequireCors(CorsSetup.Delivery).WithValidation().WithDeliveryCaching();
         group.MapGet("/", ListArticles).WithName("ListArticles")
             .WithSummary("List published articles")
             .WithDescription("Newest first, filtered by tags, tag kind, publish time and full text. Keyset pagination: " +

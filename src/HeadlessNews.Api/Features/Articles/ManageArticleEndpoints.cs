@@ -18,7 +18,7 @@ internal static class ManageArticleEndpoints
     public static RouteGroupBuilder MapManageArticles(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/manage/articles").WithTags("Manage articles")
-            .RequireAuthorization(Policies.ReadContent).WithValidation();
+            .RequireAuthorization(Policies.ReadContent).RequireCors(CorsSetup.Management).WithValidation();
 
         group.MapGet("/", ListArticles).WithName("ManageListArticles")
             .WithSummary("List articles in any status").WithDescription("Newest created first, keyset paginated.");

@@ -13,6 +13,7 @@ internal static class KeyEndpoints
         var group = app.MapGroup("/api/v1/manage/keys")
             .WithTags("Keys")
             .RequireAuthorization(Policies.Admin)
+            .RequireCors(CorsSetup.Management)
             .WithValidation();
 
         group.MapPost("/", CreateKey).WithName("CreateKey")

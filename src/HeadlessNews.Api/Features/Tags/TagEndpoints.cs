@@ -10,7 +10,7 @@ internal static class TagEndpoints
 {
     public static RouteGroupBuilder MapTags(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/api/v1/tags").WithTags("Tags").AllowAnonymous().WithValidation().WithDeliveryCaching();
+        var group = app.MapGroup("/api/v1/tags").WithTags("Tags").AllowAnonymous().RequireCors(CorsSetup.Delivery).WithValidation().WithDeliveryCaching();
         group.MapGet("/", ListTags).WithName("ListTags")
             .WithSummary("List tags")
             .WithDescription("Tags in slug order, each with the number of published articles that carry it.");
@@ -21,7 +21,7 @@ internal static class TagEndpoints
     public static RouteGroupBuilder MapManageTags(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/manage/tags").WithTags("Manage tags")
-            .RequireAuthorization(Policies.WriteContent).WithValidation();
+            .RequireAuthorization(Policies.WriteContent).RequireCors(CorsSetup.Management).WithValidation();
         group.MapPost("/", CreateTag).WithName("CreateTag").ProducesProblems(409).WithSummary("Create a tag");
         group.MapPut("/{id:guid}", UpdateTag).WithName("UpdateTag").ProducesProblems(404, 409).WithSummary("Replace a tag's fields");
         group.MapDelete("/{id:guid}", DeleteTag).WithName("DeleteTag").ProducesProblems(404, 409)

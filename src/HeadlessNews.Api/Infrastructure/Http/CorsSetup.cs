@@ -1,0 +1,51 @@
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.ResponseCompression;
+
+namespace HeadlessNews.Api.Infrastructure.Http;
+
+/// <summary>
+/// Cross-origin rules: the delivery API is for any front end (HeadlessNews:Cors:DeliveryOrigins, default any
+/// origin); the management API is not cross-origin unless HeadlessNews:Cors:ManagementOrigins lists origins.
+/// Also response compression (Brotli, then gzip).
+/// </summary>
+internal static class CorsSetup
+{
+    public const string Delivery = "delivery";
+    public const string Management = "management";
+
+    public static void AddCorsAndCompression(this IServiceCollection services)
+    {
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IConfiguration>((cors, config) =>
+        {
+            var deliveryOrigins = config.GetSection("HeadlessNews:Cors:DeliveryOrigins").Get<string[]>() ?? [];
+            cors.AddPolicy(Delivery, policy =>
+            {
+                if (deliveryOrigins.Length == 0 || deliveryOrigins.Contains("*"))
+                    policy.AllowAnyOrigin();
+                else
+                    policy.WithOrigins(deliveryOrigins);
+                policy.WithMethods("GET", "HEAD")
+                    .WithHeaders("Authorization", "If-None-Match", "If-Modified-Since")
+                    .WithExposedHeaders("ETag", "Last-Modified", "Link", "Retry-After")
+                    .SetPreflightMaxAge(TimeSpan.FromHours(1));
+            });
+
+            var managementOrigins = config.GetSection("HeadlessNews:Cors:ManagementOrigins").Get<string[]>() ?? [];
+            cors.AddPolicy(Management, policy => policy
+                .WithOrigins(managementOrigins)
+                .WithMethods("GET", "POST", "PUT", "DELETE")
+                .WithHeaders("Authorization", "Content-Type", "If-Match", "Idempotency-Key")
+                .WithExposedHeaders("ETag", "Location", "Retry-After")
+                .SetPreflightMaxAge(TimeSpan.FromHours(1)));
+        });
+
+        services.AddResponseCompression(o =>
+        {
+            o.EnableForHttps = true;
+            o.Providers.Add<BrotliCompressionProvider>();
+            o.Providers.Add<GzipCompressionProvider>();
+            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Append("application/problem+json");
+        });
+    }
+}
