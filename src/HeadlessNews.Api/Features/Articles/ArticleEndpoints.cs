@@ -1,4 +1,3 @@
-using System.Text;
 using Dapper;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -32,49 +31,9 @@ internal static class ArticleEndpoints
         [AsParameters] ArticleListQuery query, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var limit = query.Limit ?? 20;
-        var where = new List<string>();
-        var args = new DynamicParameters(new { limit = limit + 1 });
-        if (Cursor.TryDecode(query.Cursor, out var after))
-        {
-            where.Add("(a.published_at, a.id) < (@afterAt, @afterId)");
-            args.AddDynamicParams(new { afterAt = after.At, afterId = after.Id });
-        }
-        if (query.Tag is { Length: > 0 } tags)
-        {
-            var distinct = tags.Distinct().ToArray();
-            where.Add(query.TagMatch == "all"
-                ? "(select count(*) from article_tags at join tags t on t.id = at.tag_id where at.article_id = a.id and t.slug = any(@tags)) = @tagCount"
-                : "exists (select 1 from article_tags at join tags t on t.id = at.tag_id where at.article_id = a.id and t.slug = any(@tags))");
-            args.AddDynamicParams(new { tags = distinct, tagCount = distinct.Length });
-        }
-        if (query.Kind is not null)
-        {
-            where.Add("exists (select 1 from article_tags at join tags t on t.id = at.tag_id where at.article_id = a.id and t.kind = @kind)");
-            args.AddDynamicParams(new { kind = query.Kind });
-        }
-        if (query.PublishedAfter is { } publishedAfter)
-        {
-            where.Add("a.published_at > @publishedAfter");
-            args.AddDynamicParams(new { publishedAfter = publishedAfter.UtcDateTime });
-        }
-        if (query.PublishedBefore is { } publishedBefore)
-        {
-            where.Add("a.published_at < @publishedBefore");
-            args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
-        }
-        if (!string.IsNullOrWhiteSpace(query.Q))
-        {
-            where.Add("a.search_vector @@ websearch_to_tsquery('english', @q)");
-            args.AddDynamicParams(new { q = query.Q });
-        }
-
-        var sql = new StringBuilder($"select {ArticleSql.CardColumns} from visible_articles a");
-        if (where.Count > 0)
-            sql.Append(" where ").AppendJoin(" and ", where);
-        sql.Append(" order by a.published_at desc, a.id desc limit @limit");
-
+        var (sql, args) = ArticleListSql.Build(query, limit + 1);
         await using var connection = db.CreateConnection();
-        var cards = await ArticleMapping.LoadCardsAsync(connection, sql.ToString(), args, options.Value.SiteUrl, ct);
+        var cards = await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.PublishedAt!.Value, last.Id));
         SurrogateKeys.Add(http, [SurrogateKeys.Lists, .. cards.Select(c => SurrogateKeys.Article(c.Id))]);
         if (next is not null)

@@ -29,8 +29,11 @@ internal static class ArticleSql
         """;
 
     // Curated links first in the editor's order, then computed ones: most shared tags, then newest.
-    // Candidates are the articles sharing a tag plus the newest few, so an article with no tags still gets cards.
-    // Only visible articles, never the article itself; nothing at all when the article is not visible.
+    // Computed cards are only worked out when the curated ones do not fill the limit (the one-time filter
+    // on the second branch), and only from a bounded set of candidates: the newest 50 visible articles of
+    // each of the article's tags (walked through article_tags_newest) plus the newest few overall, so an
+    // article with no tags still gets cards. Only visible articles, never the article itself, and nothing
+    // at all when the article is not visible.
     public const string RelatedBySlug = """
         with me as (
             select id from visible_articles where slug = @slug
@@ -38,16 +41,21 @@ internal static class ArticleSql
         curated as (
             select r.related_id as id, r.position
             from related_links r
-            join me on r.article_id = me.id
             join visible_articles v on v.id = r.related_id
+            where r.article_id = (select id from me)
             order by r.position
             limit @limit
         ),
         candidates as (
             select o.article_id as id, count(*) as shared
-            from me
-            join article_tags m on m.article_id = me.id
-            join article_tags o on o.tag_id = m.tag_id and o.article_id <> me.id
+            from article_tags m
+            cross join lateral (
+                select o.article_id from visible_tag_links o
+                where o.tag_id = m.tag_id and o.article_id <> m.article_id
+                order by o.published_at desc, o.article_id desc
+                limit 50
+            ) o
+            where m.article_id = (select id from me)
             group by o.article_id
             union all
             select n.id, 0 from (
@@ -59,16 +67,16 @@ internal static class ArticleSql
             from candidates c
             where c.id <> (select id from me) and c.id not in (select id from curated)
             group by c.id
-        ),
-        cards as (
-            select c.id, 0 as grp, c.position::bigint as ord from curated c
-            union all
-            select c.id, 1, row_number() over (order by c.shared desc, v.published_at desc, v.id desc)
-            from computed c join visible_articles v on v.id = c.id
         )
-        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image,
-               case when cards.grp = 0 then 'curated' else 'computed' end as kind
-        from cards join visible_articles v on v.id = cards.id
+        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, cards.kind
+        from (
+            select c.id, 'curated' as kind, 0 as grp, c.position::bigint as ord from curated c
+            union all
+            select c.id, 'computed', 1, row_number() over (order by c.shared desc, v.published_at desc, v.id desc)
+            from computed c join visible_articles v on v.id = c.id
+            where (select count(*) from curated) < @limit
+        ) cards
+        join visible_articles v on v.id = cards.id
         order by cards.grp, cards.ord
         limit @limit
         """;

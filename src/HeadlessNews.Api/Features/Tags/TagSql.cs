@@ -4,7 +4,7 @@ internal static class TagSql
 {
     private const string Columns = """
         t.id, t.slug, t.name, t.kind, t.description,
-        (select count(*) from article_tags at join visible_articles v on v.id = at.article_id where at.tag_id = t.id)::int as article_count
+        (select count(*) from visible_tag_links l where l.tag_id = t.id)::int as article_count
         """;
 
     public const string List = $"""

@@ -1,0 +1,201 @@
+using System.Diagnostics;
+using System.Text;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace HeadlessNews.Bench;
+
+/// <summary>
+/// Bulk-loads a realistic archive with binary COPY: tags, articles with 2–8 KB Markdown bodies (and their
+/// HTML, outline and reading figures), about five tags and four curated related links per article.
+/// Deterministic (fixed seed), so runs are comparable.
+/// </summary>
+internal static class ArchiveGenerator
+{
+    private static readonly string[] Words =
+    ("government minister talks ceasefire border security alliance trade tariff market energy gas grain port " +
+     "election parliament court ruling budget defence army navy drone missile sanctions export import summit " +
+     "treaty guarantee negotiation coalition opposition protest reform inflation currency bank investment mine " +
+     "gold copper shipping arctic climate storm harbour rail bridge hospital school vote poll campaign leader " +
+     "president prime official spokesperson analyst report agreement deal dispute region capital province").Split(' ');
+
+    private static readonly string[] Kinds = ["topic", "place", "person", "organisation"];
+
+    public static async Task<int> RunAsync(string connectionString, int count)
+    {
+        var clock = Stopwatch.StartNew();
+        var random = new Random(20261128);
+        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using (var truncate = new NpgsqlCommand("truncate related_links, article_tags, articles, tags", connection))
+            await truncate.ExecuteNonQueryAsync();
+
+        Console.WriteLine($"emptied at {clock.Elapsed.TotalSeconds:0.0} s");
+        var tagIds = new Guid[1000];
+        await using (var tags = await connection.BeginBinaryImportAsync("copy tags (id, slug, name, kind) from stdin (format binary)"))
+        {
+            for (var i = 0; i < tagIds.Length; i++)
+            {
+                tagIds[i] = Guid.NewGuid();
+                await tags.StartRowAsync();
+                await tags.WriteAsync(tagIds[i], NpgsqlDbType.Uuid);
+                await tags.WriteAsync($"tag-{i:0000}", NpgsqlDbType.Text);
+                await tags.WriteAsync($"{Title(random, 2)} {i}", NpgsqlDbType.Text);
+                await tags.WriteAsync(Kinds[i % Kinds.Length], NpgsqlDbType.Text);
+            }
+            await tags.CompleteAsync();
+        }
+
+        var articleIds = new Guid[count];
+        for (var i = 0; i < count; i++)
+            articleIds[i] = Guid.NewGuid();
+        // The articles go in over two connections at once: PostgreSQL spends most of the load building
+        // search vectors, and two streams keep both cores busy.
+        var now = DateTime.UtcNow;
+        var loaded = clock.Elapsed;
+        var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
+        var bodyBytes = (await Task.WhenAll(Enumerable.Range(0, workers).Select(w =>
+            CopyArticlesAsync(dataSource, articleIds, w * count / workers, (w + 1) * count / workers, now, 1000 + w)))).Sum();
+        Console.WriteLine($"articles copied in {(clock.Elapsed - loaded).TotalSeconds:0.0} s");
+
+        // The generator made every id and publish time itself, so the per-row foreign-key checks and the
+        // trigger that copies publish times onto tag links can be skipped (needs a superuser, as the local
+        // benchmark cluster's user is).
+        await using (var replica = new NpgsqlCommand("set session_replication_role = replica", connection))
+            await replica.ExecuteNonQueryAsync();
+        await using (var links = await connection.BeginBinaryImportAsync("copy article_tags (article_id, tag_id, position, published_at) from stdin (format binary)"))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                // Popular tags are much more common than rare ones, as in a real newsroom.
+                var chosen = new HashSet<int>();
+                var wanted = random.Next(3, 8);
+                while (chosen.Count < wanted)
+                    chosen.Add((int)(Math.Pow(random.NextDouble(), 2) * tagIds.Length));
+                var position = 1;
+                foreach (var tag in chosen)
+                {
+                    await links.StartRowAsync();
+                    await links.WriteAsync(articleIds[i], NpgsqlDbType.Uuid);
+                    await links.WriteAsync(tagIds[tag], NpgsqlDbType.Uuid);
+                    await links.WriteAsync(position++, NpgsqlDbType.Integer);
+                    await links.WriteAsync(PublishedAt(now, i), NpgsqlDbType.TimestampTz);
+                }
+            }
+            await links.CompleteAsync();
+        }
+
+        await using (var related = await connection.BeginBinaryImportAsync("copy related_links (article_id, related_id, position) from stdin (format binary)"))
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var chosen = new HashSet<int>();
+                while (chosen.Count < Math.Min(4, count - 1))
+                {
+                    var other = random.Next(count);
+                    if (other != i)
+                        chosen.Add(other);
+                }
+                var position = 1;
+                foreach (var other in chosen)
+                {
+                    await related.StartRowAsync();
+                    await related.WriteAsync(articleIds[i], NpgsqlDbType.Uuid);
+                    await related.WriteAsync(articleIds[other], NpgsqlDbType.Uuid);
+                    await related.WriteAsync(position++, NpgsqlDbType.Integer);
+                }
+            }
+            await related.CompleteAsync();
+        }
+
+        Console.WriteLine($"tags and links copied at {clock.Elapsed.TotalSeconds:0.0} s");
+        await using (var analyze = new NpgsqlCommand("analyze", connection))
+            await analyze.ExecuteNonQueryAsync();
+        Console.WriteLine($"generated {count} articles ({bodyBytes / 1024 / 1024} MB of Markdown), 1000 tags in {clock.Elapsed.TotalSeconds:0.0} s");
+        return 0;
+    }
+
+    // One article a minute, newest first; every seventh shares its neighbour's time, to exercise the id tie-break.
+    private static DateTime PublishedAt(DateTime now, int i) => now.AddMinutes(-(i % 7 == 6 ? i - 1 : i));
+
+    private static async Task<long> CopyArticlesAsync(NpgsqlDataSource dataSource, Guid[] articleIds, int from, int to, DateTime now, int seed)
+    {
+        var random = new Random(seed);
+        long bodyBytes = 0;
+        await using var connection = await dataSource.OpenConnectionAsync();
+        await using var articles = await connection.BeginBinaryImportAsync(
+            "copy articles (id, slug, title, summary, body_markdown, body_html, outline, status, published_at, created_at, updated_at, " +
+            "sources, ai_generated, hero_image, word_count, reading_time_minutes) from stdin (format binary)");
+        for (var i = from; i < to; i++)
+        {
+            var (markdown, html, outline, words) = Body(random);
+            bodyBytes += markdown.Length;
+            var publishedAt = PublishedAt(now, i);
+            await articles.StartRowAsync();
+            await articles.WriteAsync(articleIds[i], NpgsqlDbType.Uuid);
+            await articles.WriteAsync($"bench-{i:000000}", NpgsqlDbType.Text);
+            await articles.WriteAsync(Title(random, 8), NpgsqlDbType.Text);
+            await articles.WriteAsync(Sentence(random, 25), NpgsqlDbType.Text);
+            await articles.WriteAsync(markdown, NpgsqlDbType.Text);
+            await articles.WriteAsync(html, NpgsqlDbType.Text);
+            await articles.WriteAsync(outline, NpgsqlDbType.Jsonb);
+            await articles.WriteAsync("published", NpgsqlDbType.Text);
+            await articles.WriteAsync(publishedAt, NpgsqlDbType.TimestampTz);
+            await articles.WriteAsync(publishedAt, NpgsqlDbType.TimestampTz);
+            await articles.WriteAsync(publishedAt, NpgsqlDbType.TimestampTz);
+            await articles.WriteAsync($$"""[{"title":"Wire report {{i}}","url":"https://wire.example.org/{{i}}","publisher":"Example Wire"}]""", NpgsqlDbType.Jsonb);
+            await articles.WriteAsync(false, NpgsqlDbType.Boolean);
+            await articles.WriteAsync($$"""{"url":"https://images.example.org/{{i}}.jpg","alt":"Photo {{i}}","credit":"Desk"}""", NpgsqlDbType.Jsonb);
+            await articles.WriteAsync(words, NpgsqlDbType.Integer);
+            await articles.WriteAsync((words + 224) / 225, NpgsqlDbType.Integer);
+        }
+        await articles.CompleteAsync();
+        return bodyBytes;
+    }
+
+    private static (string Markdown, string Html, string Outline, int Words) Body(Random random)
+    {
+        var target = random.Next(2048, 8192);
+        var markdown = new StringBuilder(target + 200);
+        var html = new StringBuilder(target + 400);
+        var outline = new StringBuilder("[");
+        var words = 0;
+        var section = 0;
+        while (markdown.Length < target)
+        {
+            if (markdown.Length == 0 || random.Next(5) == 0)
+            {
+                var heading = Title(random, 4);
+                var anchor = heading.ToLowerInvariant().Replace(' ', '-') + "-" + ++section;
+                markdown.Append("## ").Append(heading).Append("\n\n");
+                html.Append("<h2 id=\"").Append(anchor).Append("\">").Append(heading).Append("</h2>\n");
+                if (outline.Length > 1)
+                    outline.Append(',');
+                outline.Append("{\"level\":2,\"text\":\"").Append(heading).Append("\",\"anchor\":\"").Append(anchor).Append("\"}");
+                words += 4;
+            }
+            var paragraph = Sentence(random, 60);
+            markdown.Append(paragraph).Append("\n\n");
+            html.Append("<p>").Append(paragraph).Append("</p>\n");
+            words += 60;
+        }
+        return (markdown.ToString(), html.ToString(), outline.Append(']').ToString(), words);
+    }
+
+    private static string Title(Random random, int words)
+    {
+        var title = Sentence(random, words).TrimEnd('.');
+        return title;
+    }
+
+    private static string Sentence(Random random, int words)
+    {
+        var text = new StringBuilder();
+        for (var w = 0; w < words; w++)
+        {
+            var word = Words[random.Next(Words.Length)];
+            text.Append(w == 0 ? char.ToUpperInvariant(word[0]) + word[1..] : word).Append(w + 1 < words ? ' ' : '.');
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# The read-path benchmark, in one command:   bench/run.sh
+# Loads an archive of ARTICLES articles into a local PostgreSQL (.data/bench-postgres, reused when it already
+# holds that many), starts the API twice (in-process cache off and on) and the bare reference endpoint, warms
+# them up, then runs wrk against each scenario, interleaved, ROUNDS times, and prints medians.
+# Knobs: ARTICLES=100000 DURATION=10s ROUNDS=3 POOL=4 CONNECTIONS=32 HOT=1000 REGENERATE=1
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ARTICLES=${ARTICLES:-100000}; DURATION=${DURATION:-10s}; ROUNDS=${ROUNDS:-3}; POOL=${POOL:-4}
+CONNECTIONS=${CONNECTIONS:-32}; HOT=${HOT:-1000}; PORT=${BENCH_PG_PORT:-54340}
+
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+dotnet build -c Release bench/HeadlessNews.Bench -v quiet -nologo | grep -E "error|Warn" || true
+api=src/HeadlessNews.Api/bin/Release/net10.0/HeadlessNews.Api.dll
+tool=bench/HeadlessNews.Bench/bin/Release/net10.0/HeadlessNews.Bench.dll
+
+cs="$(scripts/local-postgres.sh .data/bench-postgres "$PORT");Maximum Pool Size=$POOL"
+ConnectionStrings__HeadlessNews="$cs" dotnet "$api" migrate >/dev/null
+have=$(psql -h 127.0.0.1 -p "$PORT" -U headlessnews -d headlessnews -tAc "select count(*) from articles")
+if [ "$have" != "$ARTICLES" ] || [ -n "${REGENERATE:-}" ]; then
+  dotnet "$tool" generate "$cs" "$ARTICLES"
+fi
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
+start() { # name port env...
+  local port=$1; shift
+  env "$@" ASPNETCORE_URLS="http://127.0.0.1:$port" ConnectionStrings__HeadlessNews="$cs" \
+    Logging__LogLevel__Default=Warning dotnet "$api" >/dev/null 2>&1 &
+  pids+=($!)
+}
+start 5181 HeadlessNews__Caching__InProcessSeconds=0
+uncached_pid=${pids[-1]}
+start 5182 HeadlessNews__Caching__InProcessSeconds=600
+cached_pid=${pids[-1]}
+dotnet "$tool" reference "$cs" http://127.0.0.1:5190 >/dev/null 2>&1 &
+pids+=($!)
+for url in http://127.0.0.1:5181/health/ready http://127.0.0.1:5182/health/ready http://127.0.0.1:5190/ref/articles/bench-000000; do
+  for _ in $(seq 60); do curl -sf -o /dev/null "$url" && break; sleep 1; done
+done
+deep=$(dotnet "$tool" cursor "$cs" 40000)   # 2,000 pages of 20 into the archive
+
+# name | MODE | PREFIX | SLUGS | URL
+scenarios=(
+  "detail: reference|detail|/ref/articles/|$ARTICLES|http://127.0.0.1:5190"
+  "detail: API uncached|detail|/api/v1/articles/|$ARTICLES|http://127.0.0.1:5181"
+  "detail: API cached ($HOT hot)|detail|/api/v1/articles/|$HOT|http://127.0.0.1:5182"
+  "list: first page|||0|http://127.0.0.1:5181/api/v1/articles"
+  "list: 2,000 pages deep|||0|http://127.0.0.1:5181/api/v1/articles?cursor=$deep"
+  "list: two tags|||0|http://127.0.0.1:5181/api/v1/articles?tag=tag-0001&tag=tag-0002"
+  "search: two words|search|/api/v1/articles?q=|0|http://127.0.0.1:5181"
+  "list: first page cached|||0|http://127.0.0.1:5182/api/v1/articles"
+)
+
+run() { # scenario duration -> "rps p50ms p99ms"
+  IFS='|' read -r _ mode prefix slugs url <<<"$1"
+  MODE=$mode PREFIX=$prefix SLUGS=$slugs wrk -t2 -c"$CONNECTIONS" -d"$2" --latency -s bench/requests.lua "$url" |
+    awk '
+      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+      /Requests\/sec/ { rps = $2 }
+      /^ +50%/ { p50 = ms($2) }
+      /^ +99%/ { p99 = ms($2) }
+      /Non-2xx/ { bad = $NF }
+      END { printf "%.0f %.2f %.2f %s\n", rps, p50, p99, bad + 0 }'
+}
+
+echo "warming up (10 s each)..." >&2
+for s in "${scenarios[@]:0:4}"; do run "$s" 10s >/dev/null; done
+
+declare -A results
+for round in $(seq "$ROUNDS"); do
+  echo "round $round/$ROUNDS" >&2
+  for s in "${scenarios[@]}"; do
+    results["$s"]+="$(run "$s" "$DURATION");"
+  done
+done
+
+median() { tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ref_rps=0
+printf '\n%-34s %10s %10s %10s %8s %6s\n' "scenario ($ARTICLES articles)" "req/s" "p50 ms" "p99 ms" "vs ref" "non2xx"
+for s in "${scenarios[@]}"; do
+  name=${s%%|*}
+  IFS=';' read -r -a runs <<<"${results[$s]}"
+  rps=$(for r in "${runs[@]}"; do echo "${r%% *}"; done | median)
+  p50=$(for r in "${runs[@]}"; do echo "$r" | cut -d' ' -f2; done | median)
+  p99=$(for r in "${runs[@]}"; do echo "$r" | cut -d' ' -f3; done | median)
+  bad=$(for r in "${runs[@]}"; do echo "$r" | cut -d' ' -f4; done | median)
+  [ "$name" = "detail: reference" ] && ref_rps=$rps
+  ratio=$(awk -v a="$rps" -v b="$ref_rps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+  printf '%-34s %10s %10s %10s %8s %6s\n' "$name" "$rps" "$p50" "$p99" "$ratio" "$bad"
+done
+for pid in $uncached_pid $cached_pid; do
+  grep -E 'VmRSS|VmHWM' "/proc/$pid/status" | tr -s ' ' | tr '\n' ' ' | sed "s/^/API pid $pid memory: /"; echo
+done

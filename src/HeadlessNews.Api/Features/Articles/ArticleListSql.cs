@@ -1,0 +1,78 @@
+using System.Text;
+using Dapper;
+using HeadlessNews.Api.Infrastructure.Http;
+
+namespace HeadlessNews.Api.Features.Articles;
+
+/// <summary>
+/// Builds the delivery list query from its filters. Newest first, keyset paginated on (published_at, id).
+/// With tag filters it starts from the tag links (migration 0004): each tag's links are walked newest first
+/// through their index and stop after a page, so a popular tag costs no more than a rare one.
+/// </summary>
+internal static class ArticleListSql
+{
+    public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take)
+    {
+        var args = new DynamicParameters(new { take });
+        var onArticle = new List<string>();
+        var hasCursor = Cursor.TryDecode(query.Cursor, out var after);
+        if (hasCursor)
+            args.AddDynamicParams(new { afterAt = after.At, afterId = after.Id });
+        if (query.Kind is not null)
+        {
+            onArticle.Add("exists (select 1 from article_tags kt join tags t on t.id = kt.tag_id where kt.article_id = a.id and t.kind = @kind)");
+            args.AddDynamicParams(new { kind = query.Kind });
+        }
+        if (query.PublishedAfter is { } publishedAfter)
+        {
+            onArticle.Add("a.published_at > @publishedAfter");
+            args.AddDynamicParams(new { publishedAfter = publishedAfter.UtcDateTime });
+        }
+        if (query.PublishedBefore is { } publishedBefore)
+        {
+            onArticle.Add("a.published_at < @publishedBefore");
+            args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
+        }
+        if (!string.IsNullOrWhiteSpace(query.Q))
+        {
+            onArticle.Add("a.search_vector @@ websearch_to_tsquery('english', @q)");
+            args.AddDynamicParams(new { q = query.Q });
+        }
+
+        var sql = new StringBuilder($"select {ArticleSql.CardColumns} from visible_articles a where ");
+        var tags = query.Tag?.Distinct().ToArray() ?? [];
+        if (tags.Length == 0)
+        {
+            if (hasCursor)
+                onArticle.Add("(a.published_at, a.id) < (@afterAt, @afterId)");
+            sql.Append(onArticle.Count == 0 ? "true" : string.Join(" and ", onArticle));
+        }
+        else
+        {
+            for (var i = 0; i < tags.Length; i++)
+                args.Add($"tag{i}", tags[i]);
+            var branches = query.TagMatch == "all"
+                // Walk the first tag's links; each must carry the other tags too.
+                ? [Branch(0, hasCursor, [.. onArticle, .. tags.Skip(1).Select((_, i) =>
+                    $"exists (select 1 from article_tags o join tags t on t.id = o.tag_id where o.article_id = a.id and t.slug = @tag{i + 1})")])]
+                : tags.Select((_, i) => Branch(i, hasCursor, onArticle)).ToArray();
+            sql.Append("a.id in (").AppendJoin(" union all ", branches).Append(')');
+        }
+        sql.Append(" order by a.published_at desc, a.id desc limit @take");
+        return (sql.ToString(), args);
+    }
+
+    // One tag's newest visible articles after the cursor, at most a page of them.
+    private static string Branch(int tag, bool hasCursor, IEnumerable<string> onArticle)
+    {
+        var where = new List<string>
+        {
+            $"l.tag_id = (select id from tags where slug = @tag{tag})",
+        };
+        if (hasCursor)
+            where.Add("(l.published_at, l.article_id) < (@afterAt, @afterId)");
+        where.AddRange(onArticle);
+        return $"(select l.article_id from visible_tag_links l join visible_articles a on a.id = l.article_id " +
+               $"where {string.Join(" and ", where)} order by l.published_at desc, l.article_id desc limit @take)";
+    }
+}
