@@ -1,4 +1,5 @@
 using Dapper;
+using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -28,11 +29,13 @@ internal static class ArticleEndpoints
     }
 
     private static async Task<Ok<ArticleList>> ListArticles(
-        [AsParameters] ArticleListQuery query, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+        [AsParameters] ArticleListQuery query, HttpContext http, NpgsqlDataSource db, DeliveryDataSource hot,
+        IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var limit = query.Limit ?? 20;
         var (sql, args) = ArticleListSql.Build(query, limit + 1);
-        await using var connection = db.CreateConnection();
+        // Search plans depend on the words searched for: keep them off the generic-plan pool.
+        await using var connection = (string.IsNullOrWhiteSpace(query.Q) ? hot.Source : db).CreateConnection();
         var cards = await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.PublishedAt!.Value, last.Id));
         SurrogateKeys.Add(http, [SurrogateKeys.Lists, .. cards.Select(c => SurrogateKeys.Article(c.Id))]);
@@ -42,13 +45,13 @@ internal static class ArticleEndpoints
     }
 
     private static async Task<Results<Ok<ArticlePage>, ProblemHttpResult>> GetArticle(
-        string slug, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+        string slug, HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         // A slug that cannot exist answers exactly like one that does not: no lookup, same 404.
         if (!TextRules.IsSlug(slug, 200))
             return Problems.NotFound("article");
 
-        await using var connection = db.CreateConnection();
+        await using var connection = db.Source.CreateConnection();
         // One round trip: the article, its tags and its related cards.
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"{ArticleSql.VisibleBySlug};\n{ArticleSql.TagsOfVisibleSlug};\n{ArticleSql.RelatedBySlug}",
@@ -64,11 +67,11 @@ internal static class ArticleEndpoints
     }
 
     private static async Task<Results<Ok<RelatedList>, ProblemHttpResult>> GetRelated(
-        string slug, [AsParameters] RelatedQuery query, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+        string slug, [AsParameters] RelatedQuery query, HttpContext http, DeliveryDataSource db, CancellationToken ct)
     {
         if (!TextRules.IsSlug(slug, 200))
             return Problems.NotFound("article");
-        await using var connection = db.CreateConnection();
+        await using var connection = db.Source.CreateConnection();
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(
             $"{ArticleSql.VisibleIdBySlug};\n{ArticleSql.RelatedBySlug}", new { slug, limit = query.Limit ?? 4 }, cancellationToken: ct));
         if (await results.ReadSingleOrDefaultAsync<Guid?>() is not { } id)

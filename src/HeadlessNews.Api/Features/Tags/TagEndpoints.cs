@@ -1,5 +1,6 @@
 using Dapper;
 using HeadlessNews.Api.Infrastructure.Auth;
+using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
@@ -30,24 +31,24 @@ internal static class TagEndpoints
         return group;
     }
 
-    private static async Task<Ok<TagList>> ListTags([AsParameters] TagListQuery query, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Ok<TagList>> ListTags([AsParameters] TagListQuery query, HttpContext http, DeliveryDataSource db, CancellationToken ct)
     {
         var limit = query.Limit ?? 50;
         string? after = null;
         if (query.Cursor is not null)
             Cursor.TryDecodeText(query.Cursor, out after!);
-        await using var connection = db.CreateConnection();
+        await using var connection = db.Source.CreateConnection();
         var rows = (await connection.QueryAsync<Tag>(new CommandDefinition(TagSql.List,
             new { kind = query.Kind, after, limit = limit + 1 }, cancellationToken: ct))).AsList();
         SurrogateKeys.Add(http, [SurrogateKeys.Lists]);
         return TypedResults.Ok(new TagList(rows, Cursor.TrimToPage(rows, limit, last => Cursor.EncodeText(last.Slug))));
     }
 
-    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> GetTag(string slug, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Results<Ok<Tag>, ProblemHttpResult>> GetTag(string slug, HttpContext http, DeliveryDataSource db, CancellationToken ct)
     {
         if (!TextRules.IsSlug(slug, 100))
             return Problems.NotFound("tag");
-        await using var connection = db.CreateConnection();
+        await using var connection = db.Source.CreateConnection();
         var tag = await connection.QuerySingleOrDefaultAsync<Tag>(new CommandDefinition(TagSql.BySlug, new { slug }, cancellationToken: ct));
         if (tag is null)
             return Problems.NotFound("tag");

@@ -26,6 +26,7 @@ internal static class DatabaseExtensions
             dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return dataSource.Build();
         });
+        builder.Services.AddSingleton(sp => new DeliveryDataSource(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<DemoContentLoader>();
     }

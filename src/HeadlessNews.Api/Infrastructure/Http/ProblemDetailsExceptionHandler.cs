@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using HeadlessNews.Api.Infrastructure.Database;
 using Npgsql;
 
 namespace HeadlessNews.Api.Infrastructure.Http;
@@ -12,7 +13,8 @@ namespace HeadlessNews.Api.Infrastructure.Http;
 /// an unreachable or restarting database is 503 with Retry-After. Anything else is left to the default 500.
 /// </summary>
 internal sealed partial class ProblemDetailsExceptionHandler(
-    IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
+    IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, DeliveryDataSource deliveryDataSource,
+    ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
@@ -40,6 +42,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             logger.LogWarning(exception, "Database unavailable");
             // Idle pooled connections died with the server: drop them so the next request connects afresh.
             dataSource.Clear();
+            deliveryDataSource.Source.Clear();
         }
         context.Response.StatusCode = problem.Status!.Value;
         return await problemDetails.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem, Exception = exception });
