@@ -32,6 +32,7 @@ internal static class ArchiveGenerator
 
         Console.WriteLine($"emptied at {clock.Elapsed.TotalSeconds:0.0} s");
         var tagIds = new Guid[1000];
+        var tagNames = new string[tagIds.Length];
         await using (var tags = await connection.BeginBinaryImportAsync("copy tags (id, slug, name, kind) from stdin (format binary)"))
         {
             for (var i = 0; i < tagIds.Length; i++)
@@ -40,22 +41,32 @@ internal static class ArchiveGenerator
                 await tags.StartRowAsync();
                 await tags.WriteAsync(tagIds[i], NpgsqlDbType.Uuid);
                 await tags.WriteAsync($"tag-{i:0000}", NpgsqlDbType.Text);
-                await tags.WriteAsync($"{Title(random, 2)} {i}", NpgsqlDbType.Text);
+                tagNames[i] = $"{Title(random, 2)} {i}";
+                await tags.WriteAsync(tagNames[i], NpgsqlDbType.Text);
                 await tags.WriteAsync(Kinds[i % Kinds.Length], NpgsqlDbType.Text);
             }
             await tags.CompleteAsync();
         }
 
         var articleIds = new Guid[count];
+        var tagsOf = new int[count][];
         for (var i = 0; i < count; i++)
+        {
             articleIds[i] = Guid.NewGuid();
+            // Popular tags are much more common than rare ones, as in a real newsroom.
+            var chosen = new HashSet<int>();
+            var wanted = random.Next(3, 8);
+            while (chosen.Count < wanted)
+                chosen.Add((int)(Math.Pow(random.NextDouble(), 2) * tagIds.Length));
+            tagsOf[i] = [.. chosen];
+        }
         // The articles go in over two connections at once: PostgreSQL spends most of the load building
         // search vectors, and two streams keep both cores busy.
         var now = DateTime.UtcNow;
         var loaded = clock.Elapsed;
         var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
         var bodyBytes = (await Task.WhenAll(Enumerable.Range(0, workers).Select(w =>
-            CopyArticlesAsync(dataSource, articleIds, w * count / workers, (w + 1) * count / workers, now, 1000 + w)))).Sum();
+            CopyArticlesAsync(dataSource, articleIds, tagsOf, tagNames, w * count / workers, (w + 1) * count / workers, now, 1000 + w)))).Sum();
         Console.WriteLine($"articles copied in {(clock.Elapsed - loaded).TotalSeconds:0.0} s");
 
         // The generator made every id and publish time itself, so the per-row foreign-key checks and the
@@ -67,13 +78,8 @@ internal static class ArchiveGenerator
         {
             for (var i = 0; i < count; i++)
             {
-                // Popular tags are much more common than rare ones, as in a real newsroom.
-                var chosen = new HashSet<int>();
-                var wanted = random.Next(3, 8);
-                while (chosen.Count < wanted)
-                    chosen.Add((int)(Math.Pow(random.NextDouble(), 2) * tagIds.Length));
                 var position = 1;
-                foreach (var tag in chosen)
+                foreach (var tag in tagsOf[i])
                 {
                     await links.StartRowAsync();
                     await links.WriteAsync(articleIds[i], NpgsqlDbType.Uuid);
@@ -118,14 +124,15 @@ internal static class ArchiveGenerator
     // One article a minute, newest first; every seventh shares its neighbour's time, to exercise the id tie-break.
     private static DateTime PublishedAt(DateTime now, int i) => now.AddMinutes(-(i % 7 == 6 ? i - 1 : i));
 
-    private static async Task<long> CopyArticlesAsync(NpgsqlDataSource dataSource, Guid[] articleIds, int from, int to, DateTime now, int seed)
+    private static async Task<long> CopyArticlesAsync(
+        NpgsqlDataSource dataSource, Guid[] articleIds, int[][] tagsOf, string[] tagNames, int from, int to, DateTime now, int seed)
     {
         var random = new Random(seed);
         long bodyBytes = 0;
         await using var connection = await dataSource.OpenConnectionAsync();
         await using var articles = await connection.BeginBinaryImportAsync(
             "copy articles (id, slug, title, summary, body_markdown, body_html, outline, status, published_at, created_at, updated_at, " +
-            "sources, ai_generated, hero_image, word_count, reading_time_minutes) from stdin (format binary)");
+            "sources, ai_generated, hero_image, word_count, reading_time_minutes, tag_names) from stdin (format binary)");
         for (var i = from; i < to; i++)
         {
             var (markdown, html, outline, words) = Body(random);
@@ -148,6 +155,7 @@ internal static class ArchiveGenerator
             await articles.WriteAsync($$"""{"url":"https://images.example.org/{{i}}.jpg","alt":"Photo {{i}}","credit":"Desk"}""", NpgsqlDbType.Jsonb);
             await articles.WriteAsync(words, NpgsqlDbType.Integer);
             await articles.WriteAsync((words + 224) / 225, NpgsqlDbType.Integer);
+            await articles.WriteAsync(string.Join(' ', tagsOf[i].Select(t => tagNames[t])), NpgsqlDbType.Text);
         }
         await articles.CompleteAsync();
         return bodyBytes;

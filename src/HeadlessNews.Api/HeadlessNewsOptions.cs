@@ -19,4 +19,16 @@ public sealed class HeadlessNewsOptions
 
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1_000_000;
+
+    /// <summary>Full-text search settings (HeadlessNews:Search:*).</summary>
+    public SearchSettings Search { get; set; } = new();
+}
+
+public sealed class SearchSettings
+{
+    /// <summary>
+    /// The PostgreSQL text-search configuration articles are indexed and searched with (english, german,
+    /// simple, …). Articles keep the one they were saved under until they are saved again.
+    /// </summary>
+    public string Language { get; set; } = "english";
 }

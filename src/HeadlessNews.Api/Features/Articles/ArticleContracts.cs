@@ -97,9 +97,11 @@ public sealed record ArticlePage : Article
 }
 
 /// <summary>An article as a list shows it.</summary>
+/// <param name="Snippet" example="… talks on a &lt;mark&gt;ceasefire&lt;/mark&gt; line resumed …">
+/// Search results only: the best passages, HTML-escaped, with the matched words in &lt;mark&gt;.</param>
 public sealed record ArticleCard(
     Guid Id, string Slug, string Title, string? Summary, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, string Status,
-    IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl);
+    IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl, string? Snippet = null);
 
 /// <param name="Kind" example="curated">curated (chosen by an editor) or computed (shares tags, or recent).</param>
 public sealed record RelatedCard(Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, string Kind);
@@ -114,7 +116,9 @@ public sealed record ArticleListQuery(
     [FromQuery(Name = "kind")][property: Description("Only articles with a tag of this kind: topic, place, person or organisation.")] string? Kind,
     [FromQuery(Name = "publishedAfter")][property: Description("Only articles published after this time (ISO 8601).")] DateTimeOffset? PublishedAfter,
     [FromQuery(Name = "publishedBefore")][property: Description("Only articles published before this time (ISO 8601).")] DateTimeOffset? PublishedBefore,
-    [FromQuery(Name = "q")][property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude.")] string? Q,
+    [FromQuery(Name = "q")][property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude. " +
+        "Results are ranked by relevance (title over tags and summary over body) blended with recency, among the " +
+        "1,000 most recent matches, each with a highlighted snippet.")] string? Q,
     [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
     [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 

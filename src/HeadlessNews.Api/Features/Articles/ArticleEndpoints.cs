@@ -15,7 +15,8 @@ internal static class ArticleEndpoints
         var group = app.MapGroup("/api/v1/articles").WithTags("Articles").AllowAnonymous().RequireCors(CorsSetup.Delivery).WithValidation().WithDeliveryCaching();
         group.MapGet("/", ListArticles).WithName("ListArticles")
             .WithSummary("List published articles")
-            .WithDescription("Newest first, filtered by tags, tag kind, publish time and full text. Keyset pagination: " +
+            .WithDescription("Newest first, filtered by tags, tag kind and publish time; with q, full-text search results " +
+                             "by relevance blended with recency, with snippets. Keyset pagination: " +
                              "pass nextCursor back as cursor; a Link header with rel=\"next\" carries the same URL.");
         group.MapGet("/{slug}", GetArticle).WithName("GetArticle").ProducesProblems(404)
             .WithSummary("Get a published article")
@@ -33,15 +34,18 @@ internal static class ArticleEndpoints
         IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var limit = query.Limit ?? 20;
-        var (sql, args) = ArticleListSql.Build(query, limit + 1);
+        var searching = !string.IsNullOrWhiteSpace(query.Q);
+        var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
         // Search plans depend on the words searched for: keep them off the generic-plan pool.
-        await using var connection = (string.IsNullOrWhiteSpace(query.Q) ? hot.Source : db).CreateConnection();
+        await using var connection = (searching ? db : hot.Source).CreateConnection();
         var cards = await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct);
-        var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.PublishedAt!.Value, last.Id));
-        SurrogateKeys.Add(http, [SurrogateKeys.Lists, .. cards.Select(c => SurrogateKeys.Article(c.Id))]);
+        var next = Cursor.TrimToPage(cards, limit, last => searching
+            ? Cursor.EncodeScore(last.Score, last.Card.Id)
+            : Cursor.Encode(last.Card.PublishedAt!.Value, last.Card.Id));
         if (next is not null)
             http.Response.Headers.Link = Cursor.NextLink(http.Request, next);
-        return TypedResults.Ok(new ArticleList(cards, next));
+        SurrogateKeys.Add(http, [SurrogateKeys.Lists, .. cards.Select(c => SurrogateKeys.Article(c.Card.Id))]);
+        return TypedResults.Ok(new ArticleList(cards.Select(c => c.Card).ToList(), next));
     }
 
     private static async Task<Results<Ok<ArticlePage>, ProblemHttpResult>> GetArticle(

@@ -11,7 +11,10 @@ namespace HeadlessNews.Api.Features.Articles;
 /// </summary>
 internal static class ArticleListSql
 {
-    public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take)
+    // Search ranks at most this many of the newest matches, so a common word costs no more than a rare one.
+    private const int SearchWindow = 1000;
+
+    public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take, string searchLanguage)
     {
         var args = new DynamicParameters(new { take });
         var onArticle = new List<string>();
@@ -34,10 +37,7 @@ internal static class ArticleListSql
             args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
-        {
-            onArticle.Add("a.search_vector @@ websearch_to_tsquery('english', @q)");
-            args.AddDynamicParams(new { q = query.Q });
-        }
+            return (Search(query, onArticle, args, searchLanguage), args);
 
         var sql = new StringBuilder($"select {ArticleSql.CardColumns} from visible_articles a where ");
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -60,6 +60,50 @@ internal static class ArticleListSql
         }
         sql.Append(" order by a.published_at desc, a.id desc limit @take");
         return (sql.ToString(), args);
+    }
+
+    /// <summary>
+    /// Full-text search: the newest matches (at most SearchWindow) under every other filter, ranked by
+    /// relevance (title weighs most, then tags and summary, then body) plus a recency term that does not depend
+    /// on the time of the request (half a point per year of publish time), so pages stay stable. Each hit gets a
+    /// snippet of the summary and body, HTML-escaped before the matches are wrapped in mark tags.
+    /// </summary>
+    private static string Search(ArticleListQuery query, List<string> onArticle, DynamicParameters args, string searchLanguage)
+    {
+        args.AddDynamicParams(new { q = query.Q, language = searchLanguage, window = SearchWindow });
+        var tags = query.Tag?.Distinct().ToArray() ?? [];
+        if (tags.Length > 0)
+        {
+            args.AddDynamicParams(new { tags, tagCount = tags.Length });
+            onArticle.Add(query.TagMatch == "all"
+                ? "(select count(*) from article_tags x join tags t on t.id = x.tag_id where x.article_id = a.id and t.slug = any(@tags)) = @tagCount"
+                : "exists (select 1 from article_tags x join tags t on t.id = x.tag_id where x.article_id = a.id and t.slug = any(@tags))");
+        }
+        var page = "";
+        if (Cursor.TryDecodeScore(query.Cursor, out var after))
+        {
+            args.AddDynamicParams(new { afterScore = after.Score, afterId = after.Id });
+            page = "where (m.score, m.id) < (@afterScore, @afterId)";
+        }
+        return $"""
+            with query as (select websearch_to_tsquery(@language::regconfig, @q) as q),
+            matches as (
+                select a.id,
+                       ts_rank_cd(a.search_vector, query.q, 32) + extract(epoch from a.published_at) / 63072000.0 as score
+                from visible_articles a, query
+                where a.search_vector @@ query.q {string.Concat(onArticle.Select(c => " and " + c))}
+                order by a.published_at desc, a.id desc
+                limit @window
+            )
+            select {ArticleSql.CardColumns}, m.score,
+                   ts_headline(@language::regconfig,
+                       replace(replace(replace(coalesce(a.summary, '') || ' ' || a.body_markdown, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                       query.q, 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
+            from matches m join visible_articles a on a.id = m.id, query
+            {page}
+            order by m.score desc, m.id desc
+            limit @take
+            """;
     }
 
     // One tag's newest visible articles after the cursor, at most a page of them.

@@ -43,6 +43,8 @@ internal sealed class CardRow
     public bool AiGenerated { get; init; }
     public int ReadingTimeMinutes { get; init; }
     public string? CanonicalUrl { get; init; }
+    public string? Snippet { get; init; }
+    public double Score { get; init; }
 }
 
 internal sealed class RelatedRow
@@ -114,17 +116,21 @@ internal static class ArticleMapping
 
     public static ArticleCard ToCard(this CardRow r, IReadOnlyList<TagRef> tags, string siteUrl) => new(
         r.Id, r.Slug, r.Title, r.Summary, r.PublishedAt, r.CreatedAt, r.UpdatedAt, r.Status, tags, StoredJson.Read<HeroImage>(r.HeroImage),
-        r.AiGenerated, r.ReadingTimeMinutes, CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl));
+        r.AiGenerated, r.ReadingTimeMinutes, CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), r.Snippet);
 
-    /// <summary>Cards with their tags: the page query, then one query for all the page's tags.</summary>
-    public static async Task<List<ArticleCard>> LoadCardsAsync(NpgsqlConnection connection, string sql, object args, string siteUrl, CancellationToken ct)
+    /// <summary>
+    /// Cards with their tags: the page query, then one query for all the page's tags. Each card comes with its
+    /// row's score (search relevance; 0 for other lists), which search cursors need.
+    /// </summary>
+    public static async Task<List<(ArticleCard Card, double Score)>> LoadCardsAsync(
+        NpgsqlConnection connection, string sql, object args, string siteUrl, CancellationToken ct)
     {
         var rows = (await connection.QueryAsync<CardRow>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
         if (rows.Count == 0)
             return [];
         var tags = (await connection.QueryAsync<TagRow>(new CommandDefinition(ArticleSql.TagsOfArticles,
             new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct))).ToLookup(t => t.ArticleId);
-        return rows.Select(r => r.ToCard(tags.TagsOf(r.Id), siteUrl)).ToList();
+        return rows.Select(r => (r.ToCard(tags.TagsOf(r.Id), siteUrl), r.Score)).ToList();
     }
 
     public static async Task<Article?> LoadByIdAsync(NpgsqlConnection connection, Guid id, string siteUrl, CancellationToken ct)

@@ -105,20 +105,27 @@ internal static class ArticleSql
 
     public const string KnownTagSlugs = "select slug from tags where slug = any(@slugs)";
 
-    public const string Insert = """
+    // The tag names go into the search vector (migration 0006), in the order the tags are shown.
+    private const string TagNames =
+        "coalesce((select string_agg(t.name, ' ' order by array_position(@Tags, t.slug)) from tags t where t.slug = any(@Tags)), '')";
+
+    public const string Insert = $"""
         insert into articles (slug, title, summary, body_markdown, body_html, outline, sources, ai_generated,
-                              disclosure, hero_image, canonical_url, word_count, reading_time_minutes)
+                              disclosure, hero_image, canonical_url, word_count, reading_time_minutes,
+                              tag_names, search_language)
         values (@Slug, @Title, @Summary, @BodyMarkdown, @BodyHtml, @Outline::jsonb, @Sources::jsonb, @AiGenerated,
-                @Disclosure, @HeroImage::jsonb, @CanonicalUrl, @WordCount, @ReadingTimeMinutes)
+                @Disclosure, @HeroImage::jsonb, @CanonicalUrl, @WordCount, @ReadingTimeMinutes,
+                {TagNames}, @SearchLanguage::regconfig)
         returning id
         """;
 
-    public const string Update = """
+    public const string Update = $"""
         update articles set
             slug = @Slug, title = @Title, summary = @Summary, body_markdown = @BodyMarkdown, body_html = @BodyHtml,
             outline = @Outline::jsonb, sources = @Sources::jsonb, ai_generated = @AiGenerated, disclosure = @Disclosure,
             hero_image = @HeroImage::jsonb, canonical_url = @CanonicalUrl, word_count = @WordCount,
-            reading_time_minutes = @ReadingTimeMinutes, version = version + 1, updated_at = now()
+            reading_time_minutes = @ReadingTimeMinutes, tag_names = {TagNames}, search_language = @SearchLanguage::regconfig,
+            version = version + 1, updated_at = now()
         where id = @Id
         """;
 

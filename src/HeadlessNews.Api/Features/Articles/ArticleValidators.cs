@@ -64,7 +64,10 @@ internal sealed class ArticleListQueryValidator : AbstractValidator<ArticleListQ
             .WithMessage($"kind must be one of: {string.Join(", ", TagKinds.All)}.");
         RuleFor(q => q.Q).CleanText(500);
         RuleFor(q => q.Limit).InclusiveBetween(1, 100);
-        RuleFor(q => q.Cursor).Must(c => c is null || Cursor.TryDecode(c, out _)).WithMessage("cursor is not a cursor this API issued.");
+        // Search pages are ordered by relevance, other lists by time: each has its own kind of cursor.
+        RuleFor(q => q.Cursor)
+            .Must((q, c) => c is null || (string.IsNullOrWhiteSpace(q.Q) ? Cursor.TryDecode(c, out _) : Cursor.TryDecodeScore(c, out _)))
+            .WithMessage("cursor is not a cursor this API issued for this list.");
         RuleFor(q => q.PublishedBefore).GreaterThan(q => q.PublishedAfter)
             .When(q => q.PublishedAfter is not null && q.PublishedBefore is not null)
             .WithMessage("publishedBefore must be later than publishedAfter.");

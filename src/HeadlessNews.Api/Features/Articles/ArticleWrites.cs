@@ -6,16 +6,16 @@ namespace HeadlessNews.Api.Features.Articles;
 /// <summary>The article writes shared by the management endpoints and the demo content loader.</summary>
 internal static class ArticleWrites
 {
-    public static async Task<Guid> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ArticleWrite write, CancellationToken ct)
+    public static async Task<Guid> InsertAsync(NpgsqlConnection connection, NpgsqlTransaction tx, ArticleWrite write, string searchLanguage, CancellationToken ct)
     {
-        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(ArticleSql.Insert, Parameters(write, Guid.Empty), tx, cancellationToken: ct));
+        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(ArticleSql.Insert, Parameters(write, Guid.Empty, searchLanguage), tx, cancellationToken: ct));
         await ReplaceTagsAsync(connection, tx, id, write.Tags, ct);
         return id;
     }
 
-    public static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, ArticleWrite write, CancellationToken ct)
+    public static async Task UpdateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, ArticleWrite write, string searchLanguage, CancellationToken ct)
     {
-        await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Update, Parameters(write, id), tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Update, Parameters(write, id, searchLanguage), tx, cancellationToken: ct));
         await ReplaceTagsAsync(connection, tx, id, write.Tags, ct);
     }
 
@@ -29,7 +29,7 @@ internal static class ArticleWrites
     private static Task ReplaceTagsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, IReadOnlyList<string>? tags, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(ArticleSql.ReplaceTags, new { id, tags = (tags ?? []).ToArray() }, tx, cancellationToken: ct));
 
-    private static object Parameters(ArticleWrite write, Guid id)
+    private static object Parameters(ArticleWrite write, Guid id, string searchLanguage)
     {
         var body = ArticleBody.Render(write.BodyMarkdown);
         return new
@@ -48,6 +48,8 @@ internal static class ArticleWrites
             write.CanonicalUrl,
             body.WordCount,
             body.ReadingTimeMinutes,
+            Tags = (write.Tags ?? []).ToArray(),
+            SearchLanguage = searchLanguage,
         };
     }
 }

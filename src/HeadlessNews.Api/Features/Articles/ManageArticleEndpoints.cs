@@ -76,8 +76,8 @@ internal static class ManageArticleEndpoints
 
         await using var connection = db.CreateConnection();
         var cards = await ArticleMapping.LoadCardsAsync(connection, sql.ToString(), args, options.Value.SiteUrl, ct);
-        var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.CreatedAt, last.Id));
-        return TypedResults.Ok(new ArticleList(cards, next));
+        var next = Cursor.TrimToPage(cards, limit, last => Cursor.Encode(last.Card.CreatedAt, last.Card.Id));
+        return TypedResults.Ok(new ArticleList(cards.Select(c => c.Card).ToList(), next));
     }
 
     private static async Task<Results<Ok<Article>, ProblemHttpResult>> GetArticle(
@@ -98,7 +98,7 @@ internal static class ManageArticleEndpoints
         await using var tx = await connection.BeginTransactionAsync(ct);
         if (await UnknownTags(connection, tx, write.Tags, ct) is { } unknown)
             return unknown;
-        var id = await ArticleWrites.InsertAsync(connection, tx, write, ct);
+        var id = await ArticleWrites.InsertAsync(connection, tx, write, options.Value.Search.Language, ct);
         await tx.CommitAsync(ct);
 
         var article = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
@@ -115,7 +115,7 @@ internal static class ManageArticleEndpoints
                 return Problems.Unprocessable("This edit would leave a published article without what it needs to be published.", errors);
             if (await UnknownTags(connection, tx, write.Tags, ct) is { } unknown)
                 return unknown;
-            await ArticleWrites.UpdateAsync(connection, tx, id, write, ct);
+            await ArticleWrites.UpdateAsync(connection, tx, id, write, options.Value.Search.Language, ct);
             return null;
         });
 

@@ -4,6 +4,7 @@ using FluentValidation;
 using HeadlessNews.Api.Features.Articles;
 using HeadlessNews.Api.Features.Tags;
 using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace HeadlessNews.Api.Features.Demo;
@@ -14,7 +15,7 @@ namespace HeadlessNews.Api.Features.Demo;
 /// an editor's changes to demo articles survive. Publish times are relative to the first load.
 /// </summary>
 internal sealed class DemoContentLoader(
-    NpgsqlDataSource db, DeliveryCacheInvalidator cache, IValidator<ArticleWrite> articleValidator, IValidator<TagWrite> tagValidator, ILogger<DemoContentLoader> logger)
+    NpgsqlDataSource db, DeliveryCacheInvalidator cache, IOptions<HeadlessNewsOptions> options, IValidator<ArticleWrite> articleValidator, IValidator<TagWrite> tagValidator, ILogger<DemoContentLoader> logger)
 {
     private const long AdvisoryLockKey = 0x4465_6D6F_436F_6E74;
 
@@ -54,7 +55,7 @@ internal sealed class DemoContentLoader(
                 return;
             var write = article.ToWrite();
             await articleValidator.ValidateAndThrowAsync(write, ct);
-            var id = await ArticleWrites.InsertAsync(connection, tx, write, ct);
+            var id = await ArticleWrites.InsertAsync(connection, tx, write, options.Value.Search.Language, ct);
             if (publishAt is { } at)
                 await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
             added[article.Slug] = id;

@@ -25,9 +25,16 @@ internal static class TagSql
         returning id
         """;
 
+    // Articles carry their tags' names in their search vector (migration 0006): a rename refreshes them.
     public const string Update = """
         update tags set slug = @Slug, name = @Name, kind = @Kind, description = @Description, updated_at = now()
-        where id = @Id
+        where id = @Id;
+        update articles a
+        set tag_names = coalesce((
+            select string_agg(t.name, ' ' order by at.position)
+            from article_tags at join tags t on t.id = at.tag_id
+            where at.article_id = a.id), '')
+        where a.id in (select article_id from article_tags where tag_id = @Id);
         """;
 
     public const string Delete = "delete from tags where id = @id";

@@ -31,6 +31,17 @@ internal static class DatabaseExtensions
         builder.Services.AddSingleton<DemoContentLoader>();
     }
 
+    // A misspelt language would otherwise fail every article write; fail at start instead, saying why.
+    private static async Task CheckSearchLanguageAsync(IServiceProvider services, string language, CancellationToken ct)
+    {
+        await using var connection = services.GetRequiredService<NpgsqlDataSource>().CreateConnection();
+        var known = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "select exists (select 1 from pg_ts_config where cfgname = @language)", new { language }, cancellationToken: ct));
+        if (!known)
+            throw new InvalidOperationException(
+                $"HeadlessNews:Search:Language '{language}' is not a text-search configuration of this PostgreSQL (see pg_ts_config).");
+    }
+
     public static async Task PrepareDatabaseAsync(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<HeadlessNewsOptions>>().Value;
@@ -39,7 +50,7 @@ internal static class DatabaseExtensions
         var untilReachable = new ResiliencePipelineBuilder()
             .AddRetry(new RetryStrategyOptions
             {
-                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e is not PostgresException),
+                ShouldHandle = new PredicateBuilder().Handle<NpgsqlException>(e => e is not PostgresException || e.IsTransient),
                 MaxRetryAttempts = 30,
                 Delay = TimeSpan.FromSeconds(2),
                 OnRetry = retry =>
@@ -52,6 +63,7 @@ internal static class DatabaseExtensions
         var stopping = app.Lifetime.ApplicationStopping;
         if (options.RunMigrations)
             await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<Migrator>().MigrateAsync(ct)), stopping);
+        await untilReachable.ExecuteAsync(ct => new ValueTask(CheckSearchLanguageAsync(app.Services, options.Search.Language, ct)), stopping);
         if (options.DemoContent)
             await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<DemoContentLoader>().LoadAsync(ct)), stopping);
     }

@@ -16,8 +16,13 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IConfiguration confi
         await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: ct));
         try
         {
+            // Migrations run once per start: an unpooled connection cannot be one a database restart left dead.
+            var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(DatabaseExtensions.ConnectionStringName))
+            {
+                Pooling = false,
+            }.ConnectionString;
             var upgrader = DeployChanges.To
-                .PostgresqlDatabase(configuration.GetConnectionString(DatabaseExtensions.ConnectionStringName))
+                .PostgresqlDatabase(connectionString)
                 .WithScriptsEmbeddedInAssembly(typeof(Migrator).Assembly, name => name.Contains(".Migrations.", StringComparison.Ordinal))
                 .JournalToPostgresqlTable("public", "schema_migrations")
                 .WithTransactionPerScript()
@@ -25,8 +30,10 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IConfiguration confi
                 .Build();
 
             var result = upgrader.PerformUpgrade();
+            if (result.Error is NpgsqlException { IsTransient: true })
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(result.Error);
             if (!result.Successful)
-                throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed.", result.Error);
+                throw new InvalidOperationException($"Migration {result.ErrorScript?.Name} failed: {result.Error?.Message}", result.Error);
             foreach (var script in result.Scripts)
                 logger.LogInformation("Applied migration {Script}", script.Name);
         }

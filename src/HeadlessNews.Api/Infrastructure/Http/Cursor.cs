@@ -40,6 +40,40 @@ internal static class Cursor
         return true;
     }
 
+    private const byte ScoreIdFormat = 2;
+
+    /// <summary>A cursor for lists ordered by a computed score (search relevance), then id.</summary>
+    public static string EncodeScore(double score, Guid id)
+    {
+        Span<byte> bytes = stackalloc byte[25];
+        bytes[0] = ScoreIdFormat;
+        BinaryPrimitives.WriteDoubleBigEndian(bytes[1..], score);
+        id.TryWriteBytes(bytes[9..]);
+        return WebEncoders.Base64UrlEncode(bytes);
+    }
+
+    public static bool TryDecodeScore(string? cursor, out (double Score, Guid Id) key)
+    {
+        key = default;
+        if (string.IsNullOrEmpty(cursor) || cursor.Length > 64)
+            return false;
+        try
+        {
+            var bytes = WebEncoders.Base64UrlDecode(cursor);
+            if (bytes.Length != 25 || bytes[0] != ScoreIdFormat)
+                return false;
+            var score = BinaryPrimitives.ReadDoubleBigEndian(bytes.AsSpan(1));
+            if (!double.IsFinite(score))
+                return false;
+            key = (score, new Guid(bytes.AsSpan(9)));
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     public static string EncodeText(string value) => WebEncoders.Base64UrlEncode(System.Text.Encoding.UTF8.GetBytes("t:" + value));
 
     public static bool TryDecodeText(string? cursor, out string value)
