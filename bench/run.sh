@@ -41,7 +41,7 @@ for url in http://127.0.0.1:5181/health/ready http://127.0.0.1:5182/health/ready
 done
 deep=$(dotnet "$tool" cursor "$cs" 40000)   # 2,000 pages of 20 into the archive
 
-# name | MODE | PREFIX | SLUGS | URL
+# name | MODE | PREFIX | SLUGS | URL | connections (default CONNECTIONS)
 scenarios=(
   "detail: reference|detail|/ref/articles/|$ARTICLES|http://127.0.0.1:5190"
   "detail: API uncached|detail|/api/v1/articles/|$ARTICLES|http://127.0.0.1:5181"
@@ -50,12 +50,14 @@ scenarios=(
   "list: 2,000 pages deep|||0|http://127.0.0.1:5181/api/v1/articles?cursor=$deep"
   "list: two tags|||0|http://127.0.0.1:5181/api/v1/articles?tag=tag-0001&tag=tag-0002"
   "search: two words|search|/api/v1/articles?q=|0|http://127.0.0.1:5181"
+  "search: two words, 4 connections|search|/api/v1/articles?q=|0|http://127.0.0.1:5181|4"
+  "suggest: typed prefix|suggest|/api/v1/search/suggest?q=|0|http://127.0.0.1:5181"
   "list: first page cached|||0|http://127.0.0.1:5182/api/v1/articles"
 )
 
 run() { # scenario duration -> "rps p50ms p99ms"
-  IFS='|' read -r _ mode prefix slugs url <<<"$1"
-  MODE=$mode PREFIX=$prefix SLUGS=$slugs wrk -t2 -c"$CONNECTIONS" -d"$2" --latency -s bench/requests.lua "$url" |
+  IFS='|' read -r _ mode prefix slugs url connections <<<"$1"
+  MODE=$mode PREFIX=$prefix SLUGS=$slugs wrk -t2 -c"${connections:-$CONNECTIONS}" -d"$2" --latency -s bench/requests.lua "$url" |
     awk '
       function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
       /Requests\/sec/ { rps = $2 }

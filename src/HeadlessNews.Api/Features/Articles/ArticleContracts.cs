@@ -118,7 +118,7 @@ public sealed record ArticleListQuery(
     [FromQuery(Name = "publishedBefore")][property: Description("Only articles published before this time (ISO 8601).")] DateTimeOffset? PublishedBefore,
     [FromQuery(Name = "q")][property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude. " +
         "Results are ranked by relevance (title over tags and summary over body) blended with recency, among the " +
-        "1,000 most recent matches, each with a highlighted snippet.")] string? Q,
+        "300 most recent matches, each with a highlighted snippet.")] string? Q,
     [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
     [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 

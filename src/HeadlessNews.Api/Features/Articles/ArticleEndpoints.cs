@@ -13,16 +13,16 @@ internal static class ArticleEndpoints
     public static RouteGroupBuilder MapArticles(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/articles").WithTags("Articles").AllowAnonymous().RequireCors(CorsSetup.Delivery).WithValidation().WithDeliveryCaching();
-        group.MapGet("/", ListArticles).WithName("ListArticles")
+        group.MapGet("/", ListArticles).WithName("ListArticles").WithSparseFields<ArticleCard>("items")
             .WithSummary("List published articles")
             .WithDescription("Newest first, filtered by tags, tag kind and publish time; with q, full-text search results " +
                              "by relevance blended with recency, with snippets. Keyset pagination: " +
                              "pass nextCursor back as cursor; a Link header with rel=\"next\" carries the same URL.");
-        group.MapGet("/{slug}", GetArticle).WithName("GetArticle").ProducesProblems(404)
+        group.MapGet("/{slug}", GetArticle).WithName("GetArticle").WithSparseFields<ArticlePage>().ProducesProblems(404)
             .WithSummary("Get a published article")
             .WithDescription("Everything an article page shows, in one response: body as Markdown and sanitized HTML, " +
                              "outline, tags, sources, AI disclosure and four related cards.");
-        group.MapGet("/{slug}/related", GetRelated).WithName("GetRelatedArticles").ProducesProblems(404)
+        group.MapGet("/{slug}/related", GetRelated).WithName("GetRelatedArticles").WithSparseFields<RelatedCard>("items").ProducesProblems(404)
             .WithSummary("Related articles")
             .WithDescription("Curated links in the editor's order first, then computed ones (shared tags, then recency). " +
                              "Each card's kind says which.");

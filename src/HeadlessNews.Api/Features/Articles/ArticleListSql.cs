@@ -12,7 +12,7 @@ namespace HeadlessNews.Api.Features.Articles;
 internal static class ArticleListSql
 {
     // Search ranks at most this many of the newest matches, so a common word costs no more than a rare one.
-    private const int SearchWindow = 1000;
+    private const int SearchWindow = 300;
 
     public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take, string searchLanguage)
     {
@@ -66,7 +66,8 @@ internal static class ArticleListSql
     /// Full-text search: the newest matches (at most SearchWindow) under every other filter, ranked by
     /// relevance (title weighs most, then tags and summary, then body) plus a recency term that does not depend
     /// on the time of the request (half a point per year of publish time), so pages stay stable. Each hit gets a
-    /// snippet of the summary and body, HTML-escaped before the matches are wrapped in mark tags.
+    /// snippet of the summary and the start of the body (highlighting parses the text again, so it reads at most
+    /// 1,500 characters of it), HTML-escaped before the matches are wrapped in mark tags.
     /// </summary>
     private static string Search(ArticleListQuery query, List<string> onArticle, DynamicParameters args, string searchLanguage)
     {
@@ -83,26 +84,37 @@ internal static class ArticleListSql
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
             args.AddDynamicParams(new { afterScore = after.Score, afterId = after.Id });
-            page = "where (m.score, m.id) < (@afterScore, @afterId)";
+            page = "where (r.score, r.id) < (@afterScore, @afterId)";
         }
+        // The tsquery is written out (not a CTE) so the planner sees the words and picks between walking the
+        // newest articles and the full-text index; ranking happens only for the window it returns.
         return $"""
-            with query as (select websearch_to_tsquery(@language::regconfig, @q) as q),
-            matches as (
-                select a.id,
-                       ts_rank_cd(a.search_vector, query.q, 32) + extract(epoch from a.published_at) / 63072000.0 as score
-                from visible_articles a, query
-                where a.search_vector @@ query.q {string.Concat(onArticle.Select(c => " and " + c))}
+            with matches as (
+                select a.id, a.published_at, a.search_vector
+                from visible_articles a
+                where a.search_vector @@ websearch_to_tsquery(@language::regconfig, @q) {string.Concat(onArticle.Select(c => " and " + c))}
                 order by a.published_at desc, a.id desc
                 limit @window
+            ),
+            ranked as (
+                select m.id,
+                       ts_rank_cd(m.search_vector, websearch_to_tsquery(@language::regconfig, @q), 32)
+                         + extract(epoch from m.published_at) / 63072000.0 as score
+                from matches m
+            ),
+            page as (
+                select r.id, r.score from ranked r
+                {page}
+                order by r.score desc, r.id desc
+                limit @take
             )
-            select {ArticleSql.CardColumns}, m.score,
+            select {ArticleSql.CardColumns}, p.score,
                    ts_headline(@language::regconfig,
-                       replace(replace(replace(coalesce(a.summary, '') || ' ' || a.body_markdown, '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-                       query.q, 'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
-            from matches m join visible_articles a on a.id = m.id, query
-            {page}
-            order by m.score desc, m.id desc
-            limit @take
+                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 1500), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                       websearch_to_tsquery(@language::regconfig, @q),
+                       'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
+            from page p join visible_articles a on a.id = p.id
+            order by p.score desc, p.id desc
             """;
     }
 

@@ -91,6 +91,16 @@ internal sealed class DeliveryCacheFilter(
         var settings = options.Value;
         var key = "delivery:" + http.Request.Path + http.Request.QueryString;
 
+        Dictionary<string, HashSet<string>?>? selection = null;
+        var sparse = http.GetEndpoint()?.Metadata.GetMetadata<SparseFieldsMetadata>();
+        if (sparse is not null && http.Request.Query.TryGetValue("fields", out var fields))
+        {
+            if (!sparse.TryParse(fields.ToString(), out selection, out var unknown))
+                return Problems.Invalid("fields", unknown.Length == 0
+                    ? "fields must name at least one field."
+                    : $"Unknown field(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", sparse.Allowed)}.");
+        }
+
         var response = settings.InProcessSeconds > 0
             ? await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult<DeliveryResponse?>(null), PeekOnly, cancellationToken: http.RequestAborted)
             : null;
@@ -102,15 +112,18 @@ internal sealed class DeliveryCacheFilter(
             var chosen = result is INestedHttpResult nested ? nested.Result : result;
             if (chosen is not IValueHttpResult { Value: { } value } || chosen is IStatusCodeHttpResult { StatusCode: not (null or 200) })
                 return result;
-            response = Build(value, SurrogateKeys.Of(http));
+            response = Build(value, SurrogateKeys.Of(http), sparse, selection);
             await StoreAsync(key, response, generation, settings, http.RequestAborted);
         }
         return new DeliveryResult(response, settings);
     }
 
-    private DeliveryResponse Build(object value, string[] keys)
+    private DeliveryResponse Build(object value, string[] keys, SparseFieldsMetadata? sparse, Dictionary<string, HashSet<string>?>? selection)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), json.Value.SerializerOptions);
+        var serializer = json.Value.SerializerOptions;
+        var body = sparse is null || selection is null
+            ? JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), serializer)
+            : JsonSerializer.SerializeToUtf8Bytes(sparse.Project(JsonSerializer.SerializeToNode(value, value.GetType(), serializer)!, selection), serializer);
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"";
         // HTTP dates have whole seconds; rounding down keeps If-Modified-Since comparisons exact.
         var now = DateTimeOffset.UtcNow;

@@ -30,6 +30,7 @@ internal static class OpenApiSetup
             o.IncludeXmlComments(typeof(Program).Assembly);
             o.OperationFilter<SecurityOperationFilter>();
             o.SchemaFilter<OptionalParametersSchemaFilter>();
+            o.OperationFilter<SparseFieldsOperationFilter>();
             o.SupportNonNullableReferenceTypes();
             o.NonNullableReferenceTypesAsRequired();
             o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
@@ -76,6 +77,28 @@ internal static class OpenApiSetup
                 return;
             foreach (var parameter in context.Type.GetConstructors().SelectMany(c => c.GetParameters()).Where(p => p.HasDefaultValue))
                 concrete.Required.Remove(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!));
+        }
+    }
+
+    /// <summary>Documents fields= on the operations that take it, with the names it accepts.</summary>
+    private sealed class SparseFieldsOperationFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            var sparse = context.ApiDescription.ActionDescriptor.EndpointMetadata.OfType<HeadlessNews.Api.Infrastructure.Http.SparseFieldsMetadata>().FirstOrDefault();
+            if (sparse is null)
+                return;
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "fields",
+                In = ParameterLocation.Query,
+                Description = "Comma-separated members to return" + (sparse.ItemsMember is null ? "" : " for each item") +
+                              "; a member of an embedded object or list with a dot (related.slug), an embedded one alone " +
+                              "to keep it whole. Known: " + string.Join(", ", sparse.Allowed) + ".",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                Example = System.Text.Json.Nodes.JsonValue.Create("slug,title,summary"),
+            });
         }
     }
 }
