@@ -103,8 +103,11 @@ public sealed record ArticleCard(
     Guid Id, string Slug, string Title, string? Summary, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, string Status,
     IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl, string? Snippet = null);
 
-/// <param name="Kind" example="curated">curated (chosen by an editor) or computed (shares tags, or recent).</param>
-public sealed record RelatedCard(Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, string Kind);
+/// <param name="Kind" example="curated">curated (chosen by an editor) or computed.</param>
+/// <param name="Reason" example="shared-tags">Why a computed card was chosen: shared-tags (the most tags in common, then
+/// the newest) or recent (nothing closer was found); null for curated cards.</param>
+public sealed record RelatedCard(
+    Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, string Kind, string? Reason = null);
 
 public sealed record ArticleList(IReadOnlyList<ArticleCard> Items, string? NextCursor);
 

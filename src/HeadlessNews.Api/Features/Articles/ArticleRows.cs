@@ -56,8 +56,9 @@ internal sealed class RelatedRow
     public DateTime PublishedAt { get; init; }
     public string? HeroImage { get; init; }
     public string Kind { get; init; } = "";
+    public string? Reason { get; init; }
 
-    public RelatedCard ToCard() => new(Id, Slug, Title, Summary, PublishedAt, StoredJson.Read<HeroImage>(HeroImage), Kind);
+    public RelatedCard ToCard() => new(Id, Slug, Title, Summary, PublishedAt, StoredJson.Read<HeroImage>(HeroImage), Kind, Reason);
 }
 
 internal sealed record TagRow(Guid ArticleId, string Slug, string Name, string Kind);

@@ -68,11 +68,12 @@ internal static class ArticleSql
             where c.id <> (select id from me) and c.id not in (select id from curated)
             group by c.id
         )
-        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, cards.kind
+        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, cards.kind, cards.reason
         from (
-            select c.id, 'curated' as kind, 0 as grp, c.position::bigint as ord from curated c
+            select c.id, 'curated' as kind, null as reason, 0 as grp, c.position::bigint as ord from curated c
             union all
-            select c.id, 'computed', 1, row_number() over (order by c.shared desc, v.published_at desc, v.id desc)
+            select c.id, 'computed', case when c.shared > 0 then 'shared-tags' else 'recent' end, 1,
+                   row_number() over (order by c.shared desc, v.published_at desc, v.id desc)
             from computed c join visible_articles v on v.id = c.id
             where (select count(*) from curated) < @limit
         ) cards
@@ -176,7 +177,7 @@ internal static class ArticleSql
 
     public const string CuratedOfId = """
         select a.id, a.slug, a.title, a.summary, coalesce(a.published_at, a.created_at) as published_at,
-               a.hero_image::text as hero_image, 'curated' as kind
+               a.hero_image::text as hero_image, 'curated' as kind, null as reason
         from related_links r join articles a on a.id = r.related_id
         where r.article_id = @id
         order by r.position

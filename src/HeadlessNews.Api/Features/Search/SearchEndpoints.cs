@@ -7,6 +7,8 @@ namespace HeadlessNews.Api.Features.Search;
 
 internal static class SearchEndpoints
 {
+    private const double MinimumScore = 0.45;
+
     public static RouteGroupBuilder MapSearch(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/api/v1/search").WithTags("Search").AllowAnonymous()
@@ -23,11 +25,12 @@ internal static class SearchEndpoints
         // ilike wildcards in what was typed are matched literally.
         var prefix = q.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
         await using var connection = db.CreateConnection();
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"{SearchSql.LowerWordThreshold};\n{SearchSql.Suggest}",
-            new { q, prefix, limit = query.Limit ?? 8 }, cancellationToken: ct));
-        await results.ReadAsync<string>();
-        var items = await results.ReadAsync<Suggestion>();
+        var rows = await connection.QueryAsync<(string Kind, string Text, string Slug, double Score)>(new CommandDefinition(
+            SearchSql.Suggest, new { q, prefix, limit = query.Limit ?? 8 }, cancellationToken: ct));
+        // Tags were already filtered by similarity in SQL. One misplaced letter in a nine-letter word leaves a word
+        // similarity of about 0.58; below 0.45 a title has too little in common with what was typed to show.
+        var items = rows.Where(r => r.Kind == "tag" || r.Score >= MinimumScore).Select(r => new Suggestion(r.Kind, r.Text, r.Slug)).ToList();
         SurrogateKeys.Add(http, [SurrogateKeys.Lists]);
-        return TypedResults.Ok(new SuggestionList(items.AsList(), null));
+        return TypedResults.Ok(new SuggestionList(items, null));
     }
 }

@@ -165,12 +165,14 @@ public sealed class ArticleDeliveryTests : ApiTestBase
         var related = page["related"]!.AsArray();
         Assert.That(related.Select(r => r!["slug"]!.ToString()), Is.EqualTo(new[] { "curated-b", "curated-a", "shares-two", "shares-one" }));
         Assert.That(related.Select(r => r!["kind"]!.ToString()), Is.EqualTo(new[] { "curated", "curated", "computed", "computed" }));
+        Assert.That(related.Select(r => r!["reason"]?.ToString()), Is.EqualTo(new[] { null, null, "shared-tags", "shared-tags" }));
 
         var more = await Anonymous.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>("/api/v1/articles/lead/related?limit=6");
         var slugs = Slugs(more!);
         Assert.That(slugs, Has.Length.EqualTo(5));
         Assert.That(slugs, Does.Not.Contain("lead"));
         Assert.That(slugs.Last(), Is.EqualTo("unrelated"));
+        Assert.That(more!["items"]!.AsArray().Last()!["reason"]!.ToString(), Is.EqualTo("recent"));
     }
 
     [TestCase("/api/v1/articles?limit=0", "limit")]
