@@ -67,8 +67,8 @@ run() { # scenario duration -> "rps p50ms p99ms"
       END { printf "%.0f %.2f %.2f %s\n", rps, p50, p99, bad + 0 }'
 }
 
-echo "warming up (10 s each)..." >&2
-for s in "${scenarios[@]:0:4}"; do run "$s" 10s >/dev/null; done
+echo "warming up (20 s each)..." >&2
+for s in "${scenarios[@]:0:4}"; do run "$s" 20s >/dev/null; done
 
 declare -A results
 for round in $(seq "$ROUNDS"); do
