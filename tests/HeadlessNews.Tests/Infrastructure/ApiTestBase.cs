@@ -78,9 +78,10 @@ public abstract class ApiTestBase
         var body = new JsonObject
         {
             ["slug"] = slug,
-            ["title"] = $"Title of {slug}",
-            ["summary"] = $"Summary of {slug}",
-            ["bodyMarkdown"] = $"## Section\n\nBody of {slug}.",
+            // Titles share no words unless a test says so: shared words make articles related by text.
+            ["title"] = string.Join(' ', slug.Split('-')),
+            ["summary"] = $"About {slug}.",
+            ["bodyMarkdown"] = $"## Section\n\nText for {slug}.",
             ["tags"] = new JsonArray((tags ?? []).Select(t => (JsonNode)t!).ToArray()),
         };
         if (extra is not null)

@@ -104,8 +104,8 @@ public sealed record ArticleCard(
     IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl, string? Snippet = null);
 
 /// <param name="Kind" example="curated">curated (chosen by an editor) or computed.</param>
-/// <param name="Reason" example="shared-tags">Why a computed card was chosen: shared-tags (the most tags in common, then
-/// the newest) or recent (nothing closer was found); null for curated cards.</param>
+/// <param name="Reason" example="shared-tags">Why a computed card was chosen: shared-tags (tags in common), similar-text
+/// (its text matches this article's title words) or recent (nothing closer was found); null for curated cards.</param>
 public sealed record RelatedCard(
     Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, string Kind, string? Reason = null);
 

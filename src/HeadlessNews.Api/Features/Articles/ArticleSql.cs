@@ -28,7 +28,8 @@ internal static class ArticleSql
         order by at.article_id, at.position
         """;
 
-    // Curated links first in the editor's order, then computed ones: most shared tags, then newest.
+    // Curated links first in the editor's order, then computed ones: most shared tags plus text similarity
+    // (text_neighbours, worth up to two shared tags), then newest.
     // Computed cards are only worked out when the curated ones do not fill the limit (the one-time filter
     // on the second branch), and only from a bounded set of candidates: the newest 50 visible articles of
     // each of the article's tags (walked through article_tags_newest) plus the newest few overall, so an
@@ -47,7 +48,7 @@ internal static class ArticleSql
             limit @limit
         ),
         candidates as (
-            select o.article_id as id, count(*) as shared
+            select o.article_id as id, count(*) as shared, 0::real as similarity
             from article_tags m
             cross join lateral (
                 select o.article_id from visible_tag_links o
@@ -58,12 +59,14 @@ internal static class ArticleSql
             where m.article_id = (select id from me)
             group by o.article_id
             union all
-            select n.id, 0 from (
+            select t.neighbour_id, 0, t.score from text_neighbours t where t.article_id = (select id from me)
+            union all
+            select n.id, 0, 0 from (
                 select id from visible_articles order by published_at desc, id desc limit 2 * @limit + 1
             ) n
         ),
         computed as (
-            select c.id, max(c.shared) as shared
+            select c.id, max(c.shared) as shared, max(c.similarity) as similarity
             from candidates c
             where c.id <> (select id from me) and c.id not in (select id from curated)
             group by c.id
@@ -72,8 +75,9 @@ internal static class ArticleSql
         from (
             select c.id, 'curated' as kind, null as reason, 0 as grp, c.position::bigint as ord from curated c
             union all
-            select c.id, 'computed', case when c.shared > 0 then 'shared-tags' else 'recent' end, 1,
-                   row_number() over (order by c.shared desc, v.published_at desc, v.id desc)
+            select c.id, 'computed',
+                   case when c.shared > 0 then 'shared-tags' when c.similarity > 0 then 'similar-text' else 'recent' end, 1,
+                   row_number() over (order by c.shared + least(c.similarity * 4, 2) desc, v.published_at desc, v.id desc)
             from computed c join visible_articles v on v.id = c.id
             where (select count(*) from curated) < @limit
         ) cards
@@ -164,6 +168,33 @@ internal static class ArticleSql
         """;
 
     public const string Delete = "delete from articles where id = @id";
+
+    // The ten published articles whose text best matches this article's title words (any of them), kept in
+    // both directions so older articles also learn about a new neighbour. Run on publish and on edits of live
+    // articles; the lexemes are quoted into a tsquery as they are, already normalised.
+    public const string RefreshTextNeighbours = """
+        delete from text_neighbours where article_id = @id;
+        with terms as (
+            select string_agg('''' || replace(lexeme, '''', '''''') || '''', ' | ')::tsquery as q
+            from articles me, unnest(tsvector_to_array(to_tsvector(me.search_language, me.title))) as lexeme
+            where me.id = @id
+        ),
+        found as (
+            select a.id, ts_rank_cd(a.search_vector, terms.q, 32) as score
+            from articles a, terms
+            where terms.q is not null and a.search_vector @@ terms.q and a.id <> @id
+              and a.status in ('published', 'scheduled')
+            order by score desc, a.published_at desc
+            limit 10
+        ),
+        mine as (
+            insert into text_neighbours (article_id, neighbour_id, score)
+            select @id, id, score from found
+        )
+        insert into text_neighbours (article_id, neighbour_id, score)
+        select id, @id, score from found
+        on conflict (article_id, neighbour_id) do update set score = excluded.score;
+        """;
 
     public const string KnownArticleIds = "select id from articles where id = any(@ids)";
 

@@ -20,8 +20,14 @@ internal static class ArticleWrites
     }
 
     /// <summary>A time in the future schedules the article; now or earlier publishes it.</summary>
-    public static Task PublishAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, DateTime at, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(ArticleSql.Publish, new { id, at }, tx, cancellationToken: ct));
+    public static async Task PublishAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, DateTime at, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Publish, new { id, at }, tx, cancellationToken: ct));
+        await RefreshTextNeighboursAsync(connection, tx, id, ct);
+    }
+
+    public static Task RefreshTextNeighboursAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(ArticleSql.RefreshTextNeighbours, new { id }, tx, cancellationToken: ct));
 
     public static Task ReplaceRelatedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, IReadOnlyList<Guid> related, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(ArticleSql.ReplaceRelated, new { id, ids = related.ToArray() }, tx, cancellationToken: ct));

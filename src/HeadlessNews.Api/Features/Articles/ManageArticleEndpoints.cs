@@ -116,6 +116,8 @@ internal static class ManageArticleEndpoints
             if (await UnknownTags(connection, tx, write.Tags, ct) is { } unknown)
                 return unknown;
             await ArticleWrites.UpdateAsync(connection, tx, id, write, options.Value.Search.Language, ct);
+            if (state.IsLive)
+                await ArticleWrites.RefreshTextNeighboursAsync(connection, tx, id, ct);
             return null;
         });
 

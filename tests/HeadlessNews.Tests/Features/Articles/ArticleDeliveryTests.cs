@@ -175,6 +175,30 @@ public sealed class ArticleDeliveryTests : ApiTestBase
         Assert.That(more!["items"]!.AsArray().Last()!["reason"]!.ToString(), Is.EqualTo("recent"));
     }
 
+    [Test]
+    public async Task ComputedCardsAlsoFindArticlesWithSimilarTextAndSayWhy()
+    {
+        var (lead, v1) = await CreateArticleAsync("grain-corridor", extra: new { title = "Grain corridor reopens for shipping" });
+        var (similar, v2) = await CreateArticleAsync("insurers-and-grain", extra: new
+        {
+            title = "Insurers cut premiums", bodyMarkdown = "Cheaper cover for grain ships using the corridor.",
+        });
+        await PublishAsync(similar, v2, DateTimeOffset.UtcNow.AddHours(-3));
+        for (var i = 0; i < 6; i++)
+            await CreatePublishedAsync($"newer-unrelated-{i}", publishAt: DateTimeOffset.UtcNow.AddHours(-1));
+        await PublishAsync(lead, v1);
+
+        var related = (await Anonymous.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>("/api/v1/articles/grain-corridor"))!["related"]!.AsArray();
+
+        Assert.That(related[0]!["slug"]!.ToString(), Is.EqualTo("insurers-and-grain"), "older, but its text matches the title");
+        Assert.That(related[0]!["reason"]!.ToString(), Is.EqualTo("similar-text"));
+        Assert.That(related.Skip(1).Select(r => r!["reason"]!.ToString()), Is.All.EqualTo("recent"));
+
+        // The older article learns about its new neighbour too.
+        var back = (await Anonymous.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>("/api/v1/articles/insurers-and-grain"))!["related"]!.AsArray();
+        Assert.That(back[0]!["slug"]!.ToString(), Is.EqualTo("grain-corridor"));
+    }
+
     [TestCase("/api/v1/articles?limit=0", "limit")]
     [TestCase("/api/v1/articles?limit=101", "limit")]
     [TestCase("/api/v1/articles?cursor=not-a-cursor", "cursor")]
