@@ -169,8 +169,8 @@ internal static class ArticleSql
 
     public const string Delete = "delete from articles where id = @id";
 
-    // The ten published articles whose text best matches this article's title words (any of them), kept in
-    // both directions so older articles also learn about a new neighbour. Run on publish and on edits of live
+    // The ten published articles, among the 500 newest that share a title word, whose text best matches this
+    // article's title words, kept in both directions so older articles also learn about a new neighbour. Run on publish and on edits of live
     // articles; the lexemes are quoted into a tsquery as they are, already normalised.
     public const string RefreshTextNeighbours = """
         delete from text_neighbours where article_id = @id;
@@ -179,12 +179,18 @@ internal static class ArticleSql
             from articles me, unnest(tsvector_to_array(to_tsvector(me.search_language, me.title))) as lexeme
             where me.id = @id
         ),
-        found as (
-            select a.id, ts_rank_cd(a.search_vector, terms.q, 32) as score
+        recent as (
+            select a.id, a.search_vector, a.published_at
             from articles a, terms
             where terms.q is not null and a.search_vector @@ terms.q and a.id <> @id
               and a.status in ('published', 'scheduled')
-            order by score desc, a.published_at desc
+            order by a.published_at desc
+            limit 500
+        ),
+        found as (
+            select r.id, ts_rank_cd(r.search_vector, terms.q, 32) as score
+            from recent r, terms
+            order by score desc, r.published_at desc
             limit 10
         ),
         mine as (
