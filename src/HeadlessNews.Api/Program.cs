@@ -1,6 +1,5 @@
 using HeadlessNews.Api;
 using HeadlessNews.Api.Features.Articles;
-using HeadlessNews.Api.Features.Demo;
 using HeadlessNews.Api.Features.Health;
 using HeadlessNews.Api.Features.Keys;
 using HeadlessNews.Api.Features.Search;
