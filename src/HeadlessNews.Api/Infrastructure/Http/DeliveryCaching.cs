@@ -63,6 +63,28 @@ internal sealed class DeliveryCacheInvalidator(HybridCache cache)
         await cache.RemoveByTagAsync(keys);
     }
 
+    // A reference, so readers never see a generation paired with another generation's time.
+    private sealed record Scheduled(long Generation, DateTime? At);
+
+    private Scheduled? _nextScheduled;
+
+    /// <summary>
+    /// When the next scheduled article goes live. Only a write can change it, so it is asked of the database
+    /// once per purge generation, and again once that time has passed.
+    /// </summary>
+    public async Task<DateTime?> NextScheduledPublishAsync(NpgsqlDataSource db, CancellationToken ct)
+    {
+        var known = _nextScheduled;
+        if (known is not null && known.Generation == Generation && (known.At is null || known.At > DateTime.UtcNow))
+            return known.At;
+        var generation = Generation;
+        await using var connection = db.CreateConnection();
+        var at = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
+            "select min(published_at) from articles where status = 'scheduled' and published_at > now()", cancellationToken: ct));
+        _nextScheduled = new Scheduled(generation, at);
+        return at;
+    }
+
     public Task ArticleChangedAsync(Guid id) => InvalidateAsync(SurrogateKeys.Article(id), SurrogateKeys.Lists, SurrogateKeys.Related);
 
     public Task EverythingChangedAsync() => InvalidateAsync(SurrogateKeys.All);
@@ -136,13 +158,8 @@ internal sealed class DeliveryCacheFilter(
             return;
         var lifetime = TimeSpan.FromSeconds(settings.InProcessSeconds);
         // Visibility also changes by time alone: nothing cached may outlive the next scheduled publish.
-        await using (var connection = db.CreateConnection())
-        {
-            var nextScheduled = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-                "select min(published_at) from articles where status = 'scheduled' and published_at > now()", cancellationToken: ct));
-            if (nextScheduled is { } at && at - DateTime.UtcNow < lifetime)
-                lifetime = at - DateTime.UtcNow;
-        }
+        if (await invalidator.NextScheduledPublishAsync(db, ct) is { } at && at - DateTime.UtcNow < lifetime)
+            lifetime = at - DateTime.UtcNow;
         if (lifetime <= TimeSpan.Zero || invalidator.Generation != generation)
             return;
         await cache.SetAsync(key, response, new HybridCacheEntryOptions { Expiration = lifetime, LocalCacheExpiration = lifetime }, response.Keys, ct);
