@@ -128,6 +128,33 @@ public sealed class ArticleDeliveryTests : ApiTestBase
     }
 
     [Test]
+    public async Task TagListsFollowRetaggingRedatingAndUnpublishingOfLiveArticles()
+    {
+        await CreateTagAsync("energy");
+        await CreateTagAsync("climate");
+        var (id, version) = await CreateArticleAsync("wind-farm", ["energy"]);
+        version = await PublishAsync(id, version, DateTimeOffset.UtcNow.AddHours(-5));
+        await CreatePublishedAsync("solar-park", ["energy", "climate"], DateTimeOffset.UtcNow.AddHours(-1));
+
+        async Task<string[]> Tagged(string tag) => Slugs((await Anonymous.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>($"/api/v1/articles?tag={tag}"))!);
+
+        // A live article gets a new tag: its link carries the publish time at once.
+        var retag = await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/articles/{id}", new { slug = "wind-farm", title = "Wind farm", tags = new[] { "energy", "climate" } }, version);
+        version = (await ReadJsonAsync(retag))["version"]!.GetValue<int>();
+        Assert.That(await Tagged("climate"), Is.EqualTo(new[] { "solar-park", "wind-farm" }));
+
+        // Re-dated: the tag list reorders.
+        version = await PublishAsync(id, version, DateTimeOffset.UtcNow.AddMinutes(-10));
+        Assert.That(await Tagged("climate"), Is.EqualTo(new[] { "wind-farm", "solar-park" }));
+
+        // Unpublished: gone from every tag list, and from the counts.
+        await SendAsync(Admin, HttpMethod.Post, $"/api/v1/manage/articles/{id}/unpublish", null, version);
+        Assert.That(await Tagged("climate"), Is.EqualTo(new[] { "solar-park" }));
+        Assert.That(await Tagged("energy"), Is.EqualTo(new[] { "solar-park" }));
+        Assert.That((await Anonymous.GetFromJsonAsync<System.Text.Json.Nodes.JsonNode>("/api/v1/tags/energy"))!["articleCount"]!.GetValue<int>(), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task PublishTimeAndFullTextFiltersNarrowTheList()
     {
         var now = DateTimeOffset.UtcNow;
