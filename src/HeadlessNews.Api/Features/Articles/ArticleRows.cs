@@ -63,7 +63,7 @@ internal sealed class RelatedRow
 
 internal sealed record TagRow(Guid ArticleId, string Slug, string Name, string Kind);
 
-/// <summary>Lock-row state every write to an existing article checks first.</summary>
+/// <summary>Lock-row state every write to an existing article checks first; Status is the effective one.</summary>
 internal sealed record ArticleState(int Version, string Status, DateTime? PublishedAt, bool AiGenerated, string? Disclosure, int SourceCount)
 {
     public bool IsLive => Status is "published" or "scheduled";

@@ -144,9 +144,9 @@ internal static class ArticleSql
 
     // Every write to an existing article starts here: the row is locked so the version check and the
     // change are one step, and two editors holding the same version cannot both win.
-    public const string LockForWrite = """
-        select version, status, published_at, ai_generated, disclosure, jsonb_array_length(sources) as source_count
-        from articles where id = @id
+    public const string LockForWrite = $"""
+        select a.version, {EffectiveStatus}, a.published_at, a.ai_generated, a.disclosure, jsonb_array_length(a.sources) as source_count
+        from articles a where a.id = @id
         for update
         """;
 

@@ -127,8 +127,7 @@ internal static class ManageArticleEndpoints
         {
             if (Publishability.Problems(state.AiGenerated, state.Disclosure, state.SourceCount) is { Count: > 0 } errors)
                 return Problems.Unprocessable("This article cannot be published yet.", errors);
-            var alreadyLive = state.Status == "published" || (state.Status == "scheduled" && state.PublishedAt <= DateTime.UtcNow);
-            var at = request?.PublishAt?.UtcDateTime ?? (alreadyLive ? state.PublishedAt!.Value : DateTime.UtcNow);
+            var at = request?.PublishAt?.UtcDateTime ?? (state.Status == "published" ? state.PublishedAt!.Value : DateTime.UtcNow);
             await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
             return null;
         });

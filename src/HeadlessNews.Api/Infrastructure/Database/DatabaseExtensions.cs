@@ -16,19 +16,27 @@ internal static class DatabaseExtensions
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
         // Read at resolve time, not here, so configuration added later (tests, hosts) still wins.
-        builder.Services.AddSingleton(sp =>
-        {
-            var connectionString = sp.GetRequiredService<IConfiguration>().GetConnectionString(ConnectionStringName);
-            if (string.IsNullOrWhiteSpace(connectionString))
-                throw new InvalidOperationException(
-                    $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}).");
-            var dataSource = new NpgsqlDataSourceBuilder(connectionString);
-            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
-            return dataSource.Build();
-        });
-        builder.Services.AddSingleton(sp => new DeliveryDataSource(sp.GetRequiredService<IConfiguration>(), sp.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(sp => BuildDataSource(sp, _ => { }));
+        builder.Services.AddSingleton(sp => new DeliveryDataSource(BuildDataSource(sp, DeliveryDataSource.Configure)));
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<DemoContentLoader>();
+    }
+
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString(ConnectionStringName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionStringName} is not set (environment: ConnectionStrings__{ConnectionStringName}).");
+        return connectionString;
+    }
+
+    private static NpgsqlDataSource BuildDataSource(IServiceProvider services, Action<NpgsqlConnectionStringBuilder> configure)
+    {
+        var builder = new NpgsqlDataSourceBuilder(ConnectionString(services.GetRequiredService<IConfiguration>()));
+        configure(builder.ConnectionStringBuilder);
+        builder.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
+        return builder.Build();
     }
 
     // A misspelt language would otherwise fail every article write; fail at start instead, saying why.

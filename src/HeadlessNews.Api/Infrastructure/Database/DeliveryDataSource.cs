@@ -9,19 +9,16 @@ namespace HeadlessNews.Api.Infrastructure.Database;
 /// running it. Full-text search stays on the main pool, where PostgreSQL plans each query for its terms
 /// (a generic plan there can be a thousand times slower for common words).
 /// </summary>
-internal sealed class DeliveryDataSource : IAsyncDisposable
+internal sealed class DeliveryDataSource(NpgsqlDataSource source) : IAsyncDisposable
 {
-    public DeliveryDataSource(IConfiguration configuration, ILoggerFactory loggerFactory)
-    {
-        var builder = new NpgsqlDataSourceBuilder(configuration.GetConnectionString(DatabaseExtensions.ConnectionStringName));
-        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
-            builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
-        builder.ConnectionStringBuilder.Options = $"{builder.ConnectionStringBuilder.Options} -c plan_cache_mode=force_generic_plan".Trim();
-        builder.UseLoggerFactory(loggerFactory);
-        Source = builder.Build();
-    }
+    public NpgsqlDataSource Source { get; } = source;
 
-    public NpgsqlDataSource Source { get; }
+    public static void Configure(NpgsqlConnectionStringBuilder connection)
+    {
+        if (connection.MaxAutoPrepare == 0)
+            connection.MaxAutoPrepare = 64;
+        connection.Options = $"{connection.Options} -c plan_cache_mode=force_generic_plan".Trim();
+    }
 
     public ValueTask DisposeAsync() => Source.DisposeAsync();
 }

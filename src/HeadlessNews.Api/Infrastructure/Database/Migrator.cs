@@ -17,7 +17,7 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IConfiguration confi
         try
         {
             // Migrations run once per start: an unpooled connection cannot be one a database restart left dead.
-            var connectionString = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(DatabaseExtensions.ConnectionStringName))
+            var connectionString = new NpgsqlConnectionStringBuilder(DatabaseExtensions.ConnectionString(configuration))
             {
                 Pooling = false,
             }.ConnectionString;

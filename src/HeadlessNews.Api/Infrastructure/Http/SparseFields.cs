@@ -83,18 +83,11 @@ internal sealed class SparseFieldsMetadata
 
     private static Type? ElementType(Type type) =>
         type != typeof(string) && type.IsGenericType && typeof(IEnumerable).IsAssignableFrom(type) ? type.GetGenericArguments()[0] : type;
-
-    public static TBuilder WithSparseFields<TBuilder>(TBuilder builder, Type shape, string? itemsMember = null) where TBuilder : IEndpointConventionBuilder
-    {
-        var metadata = new SparseFieldsMetadata(shape, itemsMember);
-        builder.WithMetadata(metadata);
-        return builder;
-    }
 }
 
 internal static class SparseFieldsExtensions
 {
     /// <summary>Lets clients choose members with fields=; handled by the delivery cache filter, documented in OpenAPI.</summary>
     public static RouteHandlerBuilder WithSparseFields<TShape>(this RouteHandlerBuilder builder, string? itemsMember = null) =>
-        SparseFieldsMetadata.WithSparseFields(builder, typeof(TShape), itemsMember);
+        builder.WithMetadata(new SparseFieldsMetadata(typeof(TShape), itemsMember));
 }
