@@ -22,6 +22,54 @@ public sealed class HeadlessNewsOptions
 
     /// <summary>Full-text search settings (HeadlessNews:Search:*).</summary>
     public SearchSettings Search { get; set; } = new();
+
+    /// <summary>Scheduled publishing (HeadlessNews:Scheduling:*).</summary>
+    public SchedulingSettings Scheduling { get; set; } = new();
+
+    /// <summary>Webhook delivery (HeadlessNews:Webhooks:*).</summary>
+    public WebhookSettings Webhooks { get; set; } = new();
+}
+
+public sealed class WebhookSettings
+{
+    /// <summary>How often the dispatcher looks for due deliveries, in milliseconds.</summary>
+    public int PollMilliseconds { get; set; } = 1000;
+
+    /// <summary>Attempts before a delivery is dead-lettered (it can be replayed).</summary>
+    public int MaxAttempts { get; set; } = 10;
+
+    /// <summary>The first retry waits about this long; each further one twice as long, with full jitter.</summary>
+    public double BackoffSeconds { get; set; } = 10;
+
+    /// <summary>The longest wait between two attempts.</summary>
+    public double MaxBackoffSeconds { get; set; } = 3600;
+
+    /// <summary>How long one attempt may take, connection included.</summary>
+    public double AttemptTimeoutSeconds { get; set; } = 10;
+
+    /// <summary>Deliveries in flight at once (at most one per subscription, so a slow receiver holds up only itself).</summary>
+    public int MaxConcurrency { get; set; } = 8;
+
+    /// <summary>Failed attempts in a row after which a subscription is disabled.</summary>
+    public int DisableAfterFailures { get; set; } = 50;
+
+    /// <summary>How long the previous secret keeps signing after a rotation, in hours.</summary>
+    public double SecretOverlapHours { get; set; } = 24;
+
+    /// <summary>Allow loopback targets (127.0.0.0/8, ::1). For local development and tests only.</summary>
+    public bool AllowLoopback { get; set; }
+
+    /// <summary>Allow private, link-local and other non-public targets. Only on a trusted network.</summary>
+    public bool AllowPrivateNetworks { get; set; }
+}
+
+public sealed class SchedulingSettings
+{
+    /// <summary>
+    /// How often due scheduled articles are announced (article.published webhook, change feed). The delivery API,
+    /// feeds and sitemaps show them at their time regardless; partners hear within this many seconds.
+    /// </summary>
+    public double PollSeconds { get; set; } = 5;
 }
 
 public sealed class SearchSettings

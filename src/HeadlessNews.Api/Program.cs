@@ -1,9 +1,11 @@
 using HeadlessNews.Api;
 using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Features.Changes;
 using HeadlessNews.Api.Features.Health;
 using HeadlessNews.Api.Features.Keys;
 using HeadlessNews.Api.Features.Search;
 using HeadlessNews.Api.Features.Tags;
+using HeadlessNews.Api.Features.Webhooks;
 using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
@@ -32,6 +34,10 @@ builder.Services.AddCorsAndCompression();
 
 // Authentication and roles
 builder.Services.AddApiKeyAuth();
+
+// Partners: scheduled publishes announced, change feed
+builder.Services.AddHostedService<SchedulePublisher>();
+builder.Services.AddWebhooks();
 
 // Health
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
@@ -64,6 +70,8 @@ app.MapSearch();
 app.MapManageArticles();
 app.MapManageTags();
 app.MapKeys();
+app.MapChangeFeed();
+app.MapWebhooks();
 
 app.Run();
 return 0;

@@ -16,9 +16,12 @@ public abstract class ApiTestBase
     protected HttpClient Anonymous { get; private set; } = null!;
     protected HttpClient Admin { get; private set; } = null!;
 
+    private int _logLinesAtStart;
+
     [SetUp]
     public async Task ResetDatabaseAsync()
     {
+        _logLinesAtStart = CapturedLogs.Instance.Lines.Count;
         await GlobalSetup.ResetAsync();
         Anonymous = GlobalSetup.Factory.CreateClient();
         Admin = ClientWithKey(HeadlessNewsApiFactory.BootstrapAdminKey);
@@ -27,6 +30,10 @@ public abstract class ApiTestBase
     [TearDown]
     public void DisposeClients()
     {
+        // A failed test shows the errors the app logged while it ran.
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+            foreach (var line in CapturedLogs.Instance.Lines.Skip(_logLinesAtStart).Where(l => l.StartsWith("Error") || l.StartsWith("Critical")))
+                TestContext.Out.WriteLine(line);
         Anonymous.Dispose();
         Admin.Dispose();
     }

@@ -19,6 +19,14 @@ internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionar
             ["HeadlessNews:BootstrapAdminKey"] = BootstrapAdminKey,
             ["HeadlessNews:DemoContent"] = "false",
             ["HeadlessNews:MaxRequestBodyBytes"] = "100000",
+            // Receivers run on loopback, and retries must fit in a test's time.
+            ["HeadlessNews:Webhooks:AllowLoopback"] = "true",
+            ["HeadlessNews:Webhooks:PollMilliseconds"] = "100",
+            ["HeadlessNews:Webhooks:BackoffSeconds"] = "0.2",
+            ["HeadlessNews:Webhooks:MaxBackoffSeconds"] = "1",
+            ["HeadlessNews:Webhooks:AttemptTimeoutSeconds"] = "2",
+            ["HeadlessNews:Webhooks:MaxAttempts"] = "12",
+            ["HeadlessNews:Scheduling:PollSeconds"] = "0.3",
         }.Concat(settings ?? new Dictionary<string, string?>())));
         builder.ConfigureLogging(logging => logging.AddProvider(CapturedLogs.Instance));
         return base.CreateHost(builder);

@@ -152,8 +152,8 @@ internal static class ArticleSql
 
     public const string Publish = """
         update articles set
-            status = case when @at > now() then 'scheduled' else 'published' end,
-            published_at = @at, version = version + 1, updated_at = now()
+            status = case when @at::timestamptz > now() then 'scheduled' else 'published' end,
+            published_at = coalesce(@at::timestamptz, now()), version = version + 1, updated_at = now()
         where id = @id
         """;
 

@@ -19,8 +19,8 @@ internal static class ArticleWrites
         await ReplaceTagsAsync(connection, tx, id, write.Tags, ct);
     }
 
-    /// <summary>A time in the future schedules the article; now or earlier publishes it.</summary>
-    public static async Task PublishAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, DateTime at, CancellationToken ct)
+    /// <summary>A time in the future schedules the article; now or earlier publishes it; null is now.</summary>
+    public static async Task PublishAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, DateTime? at, CancellationToken ct)
     {
         await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Publish, new { id, at }, tx, cancellationToken: ct));
         await RefreshTextNeighboursAsync(connection, tx, id, ct);

@@ -1,5 +1,6 @@
 using System.Text;
 using Dapper;
+using HeadlessNews.Api.Features.Changes;
 using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -108,7 +109,7 @@ internal static class ManageArticleEndpoints
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> UpdateArticle(
         Guid id, ArticleWrite write, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, async (connection, tx, state) =>
+        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
         {
             // A live article must stay publishable: an edit cannot strip its disclosure or sources.
             if (state.IsLive && Publishability.Problems(write.AiGenerated, write.Disclosure, write.Sources?.Count ?? 0) is { Count: > 0 } errors)
@@ -123,33 +124,37 @@ internal static class ManageArticleEndpoints
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> PublishArticle(
         Guid id, [FromBody] PublishRequest? request, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, async (connection, tx, state) =>
+        // A live article moved to a future time leaves the public view until then: an unpublish for partners.
+        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
         {
             if (Publishability.Problems(state.AiGenerated, state.Disclosure, state.SourceCount) is { Count: > 0 } errors)
                 return Problems.Unprocessable("This article cannot be published yet.", errors);
-            var at = request?.PublishAt?.UtcDateTime ?? (state.Status == "published" ? state.PublishedAt!.Value : DateTime.UtcNow);
+            // No time given: now, by the database's clock (the one the visibility rule reads), or the time it already went live.
+            var at = request?.PublishAt?.UtcDateTime ?? (state.Status == "published" ? state.PublishedAt : null);
             await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
             return null;
         });
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> UnpublishArticle(
         Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, (connection, tx, _) => Run(connection, tx, ArticleSql.Unpublish, id, ct));
+        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, (connection, tx, _) => Run(connection, tx, ArticleSql.Unpublish, id, ct));
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> ArchiveArticle(
         Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, (connection, tx, _) => Run(connection, tx, ArticleSql.Archive, id, ct));
+        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleArchived, (connection, tx, _) => Run(connection, tx, ArticleSql.Archive, id, ct));
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArticle(
-        Guid id, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+        Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         if (ETags.ExpectedVersion(http.Request) is not { } expected)
             return Problems.PreconditionRequired();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var (_, failure) = await LockAsync(connection, tx, id, expected, ct);
+        var (state, failure) = await LockAsync(connection, tx, id, expected, ct);
         if (failure is not null)
             return failure;
+        await ContentEvents.CatchUpScheduledAsync(connection, tx, id, options.Value.SiteUrl, ct);
+        await ContentEvents.ArticleDeletingAsync(connection, tx, id, state!.IsLive, options.Value.SiteUrl, ct);
         await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Delete, new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         await http.RequestServices.GetRequiredService<DeliveryCacheInvalidator>().ArticleChangedAsync(id);
@@ -168,7 +173,7 @@ internal static class ManageArticleEndpoints
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> ReplaceCurated(
         Guid id, RelatedWrite write, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, async (connection, tx, _) =>
+        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, async (connection, tx, _) =>
         {
             if (write.ArticleIds.Contains(id))
                 return Problems.Invalid("articleIds", "An article cannot be related to itself.");
@@ -186,7 +191,7 @@ internal static class ManageArticleEndpoints
     /// </summary>
     private static async Task<Results<Ok<Article>, ProblemHttpResult>> ChangeAsync(
         Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct,
-        Func<NpgsqlConnection, NpgsqlTransaction, ArticleState, Task<ProblemHttpResult?>> change)
+        string goneType, Func<NpgsqlConnection, NpgsqlTransaction, ArticleState, Task<ProblemHttpResult?>> change)
     {
         if (ETags.ExpectedVersion(http.Request) is not { } expected)
             return Problems.PreconditionRequired();
@@ -196,8 +201,10 @@ internal static class ManageArticleEndpoints
             var (state, failure) = await LockAsync(connection, tx, id, expected, ct);
             if (failure is not null)
                 return failure;
+            await ContentEvents.CatchUpScheduledAsync(connection, tx, id, options.Value.SiteUrl, ct);
             if (await change(connection, tx, state!) is { } refused)
                 return refused;
+            await ContentEvents.ArticleWrittenAsync(connection, tx, id, state!.IsLive, goneType, options.Value.SiteUrl, ct);
             await tx.CommitAsync(ct);
         }
         await http.RequestServices.GetRequiredService<DeliveryCacheInvalidator>().ArticleChangedAsync(id);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using FluentValidation;
 using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Features.Changes;
 using HeadlessNews.Api.Features.Tags;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.Extensions.Options;
@@ -57,7 +58,10 @@ internal sealed class DemoContentLoader(
             await articleValidator.ValidateAndThrowAsync(write, ct);
             var id = await ArticleWrites.InsertAsync(connection, tx, write, options.Value.Search.Language, ct);
             if (publishAt is { } at)
+            {
                 await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
+                await ContentEvents.ArticleWrittenAsync(connection, tx, id, wasLive: false, EventTypes.ArticleUnpublished, options.Value.SiteUrl, ct);
+            }
             added[article.Slug] = id;
         }
 

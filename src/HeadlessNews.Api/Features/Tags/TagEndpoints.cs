@@ -1,4 +1,5 @@
 using Dapper;
+using HeadlessNews.Api.Features.Changes;
 using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
@@ -58,30 +59,43 @@ internal static class TagEndpoints
 
     private static async Task<Created<Tag>> CreateTag(TagWrite tag, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
-        await using var connection = db.CreateConnection();
-        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(TagSql.Insert, tag, cancellationToken: ct));
-        var created = await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, cancellationToken: ct));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(TagSql.Insert, tag, tx, cancellationToken: ct));
+        var created = await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, tx, cancellationToken: ct));
+        await ContentEvents.TagWrittenAsync(connection, tx, EventTypes.TagCreated, created, ct);
+        await tx.CommitAsync(ct);
         await cache.InvalidateAsync(SurrogateKeys.Lists);
         return TypedResults.Created($"/api/v1/tags/{created.Slug}", created);
     }
 
     private static async Task<Results<Ok<Tag>, ProblemHttpResult>> UpdateTag(Guid id, TagWrite tag, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
-        await using var connection = db.CreateConnection();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         var updated = await connection.ExecuteAsync(new CommandDefinition(TagSql.Update,
-            new { Id = id, tag.Slug, tag.Name, tag.Kind, tag.Description }, cancellationToken: ct));
+            new { Id = id, tag.Slug, tag.Name, tag.Kind, tag.Description }, tx, cancellationToken: ct));
         if (updated == 0)
             return Problems.NotFound("tag");
+        var changed = await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, tx, cancellationToken: ct));
+        await ContentEvents.TagWrittenAsync(connection, tx, EventTypes.TagUpdated, changed, ct);
+        await tx.CommitAsync(ct);
         // Articles show tag names and slugs: a rename can touch any delivery response.
         await cache.EverythingChangedAsync();
-        return TypedResults.Ok(await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, cancellationToken: ct)));
+        return TypedResults.Ok(changed);
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteTag(Guid id, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
-        await using var connection = db.CreateConnection();
-        var deleted = await connection.ExecuteAsync(new CommandDefinition(TagSql.Delete, new { id }, cancellationToken: ct));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var tag = await connection.QuerySingleOrDefaultAsync<Tag>(new CommandDefinition(TagSql.ById + " for update", new { id }, tx, cancellationToken: ct));
+        if (tag is null)
+            return Problems.NotFound("tag");
+        await connection.ExecuteAsync(new CommandDefinition(TagSql.Delete, new { id }, tx, cancellationToken: ct));
+        await ContentEvents.TagWrittenAsync(connection, tx, EventTypes.TagDeleted, tag, ct);
+        await tx.CommitAsync(ct);
         await cache.InvalidateAsync(SurrogateKeys.Lists);
-        return deleted == 1 ? TypedResults.NoContent() : Problems.NotFound("tag");
+        return TypedResults.NoContent();
     }
 }

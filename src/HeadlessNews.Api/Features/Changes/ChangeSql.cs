@@ -1,0 +1,60 @@
+namespace HeadlessNews.Api.Features.Changes;
+
+internal static class ChangeSql
+{
+    // The event and its webhook deliveries, fanned out to the enabled subscriptions that asked for its type.
+    public const string RecordEvent = """
+        with e as (
+            insert into events (type, article_id, tag_id, data) values (@type, @articleId, @tagId, @data::jsonb)
+            returning id
+        )
+        insert into webhook_deliveries (event_id, subscription_id)
+        select e.id, s.id from e, webhook_subscriptions s
+        where s.enabled and @type = any(s.events)
+        """;
+
+    // Change-feed writers take this lock before drawing a seq and hold it to commit, so seqs become visible in
+    // order and a reader that has seen seq n has seen every seq below it.
+    private const string SerializeWriters = "select pg_advisory_xact_lock(7236071233690103150);";
+
+    public const string MoveToEnd = SerializeWriters + """
+        insert into article_changes (article_id, seq, slug, visible, changed_at)
+        values (@id, nextval('article_changes_seq'), @slug, @visible, now())
+        on conflict (article_id) do update
+        set seq = excluded.seq, slug = excluded.slug, visible = excluded.visible, changed_at = excluded.changed_at
+        """;
+
+    public const string MoveTaggedToEnd = SerializeWriters + """
+        insert into article_changes (article_id, seq, slug, visible, changed_at)
+        select a.id, nextval('article_changes_seq'), a.slug, true, now()
+        from (select v.id, v.slug from visible_articles v
+              where v.id in (select article_id from article_tags where tag_id = @tagId)
+              order by v.published_at, v.id) a
+        on conflict (article_id) do update
+        set seq = excluded.seq, slug = excluded.slug, visible = excluded.visible, changed_at = excluded.changed_at
+        """;
+
+    // A page of the change feed: each article once, at its latest change, with whether it is visible now.
+    public const string Page = """
+        select c.seq, c.article_id, c.slug, c.changed_at, (v.id is not null) as visible
+        from article_changes c
+        left join visible_articles v on v.id = c.article_id
+        where c.seq > @since
+        order by c.seq
+        limit @limit
+        """;
+
+    // Scheduled articles whose time has come, claimed so that two instances never announce one twice.
+    public const string DueScheduled = """
+        select id from articles
+        where status = 'scheduled' and published_at <= now()
+        order by published_at, id
+        limit 100
+        for update skip locked
+        """;
+
+    // The stored status catches up with what the public already sees; the version stays, so an editor's
+    // If-Match still holds.
+    public const string MarkPublished =
+        "update articles set status = 'published' where id = @id and status = 'scheduled' and published_at <= now()";
+}

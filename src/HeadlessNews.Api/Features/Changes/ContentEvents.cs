@@ -1,0 +1,98 @@
+using Dapper;
+using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Features.Tags;
+using Npgsql;
+
+namespace HeadlessNews.Api.Features.Changes;
+
+/// <summary>The events partners are told about, by webhook and in the change feed.</summary>
+public static class EventTypes
+{
+    public const string ArticlePublished = "article.published";
+    public const string ArticleUpdated = "article.updated";
+    public const string ArticleUnpublished = "article.unpublished";
+    public const string ArticleArchived = "article.archived";
+    public const string ArticleDeleted = "article.deleted";
+    public const string TagCreated = "tag.created";
+    public const string TagUpdated = "tag.updated";
+    public const string TagDeleted = "tag.deleted";
+
+    public static readonly string[] All =
+        [ArticlePublished, ArticleUpdated, ArticleUnpublished, ArticleArchived, ArticleDeleted, TagCreated, TagUpdated, TagDeleted];
+}
+
+/// <summary>
+/// Writes the outbox: the event row, one pending webhook delivery per matching subscription, and the article's
+/// place in the change feed, all in the caller's transaction, so a change and its event commit together or not
+/// at all. Partners only hear about what is or was public: a draft's edits raise nothing.
+/// </summary>
+internal static class ContentEvents
+{
+    /// <summary>
+    /// After a write to an article, inside its transaction. <paramref name="wasLive"/> is whether the public
+    /// could see it before; <paramref name="goneType"/> names the event when this write takes it away.
+    /// </summary>
+    public static async Task ArticleWrittenAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, bool wasLive, string goneType, string siteUrl, CancellationToken ct)
+    {
+        var card = await CardAsync(connection, id, siteUrl, ct);
+        if (card is null)
+            return;
+        var isLive = card.Status == "published";
+        var type = (wasLive, isLive) switch
+        {
+            (false, true) => EventTypes.ArticlePublished,
+            (true, true) => EventTypes.ArticleUpdated,
+            (true, false) => goneType,
+            _ => null,
+        };
+        if (type is null)
+            return;
+        await RecordAsync(connection, tx, type, id, null, new { article = card }, ct);
+        await MoveInFeedAsync(connection, tx, id, card.Slug, isLive, ct);
+    }
+
+    /// <summary>
+    /// Before a write to a locked article: when it is a scheduled article whose time has come but whose
+    /// article.published has not been sent yet, send it first, so partners never hear of an update before the publish.
+    /// </summary>
+    public static async Task CatchUpScheduledAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, string siteUrl, CancellationToken ct)
+    {
+        if (await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MarkPublished, new { id }, tx, cancellationToken: ct)) == 1)
+            await ArticleWrittenAsync(connection, tx, id, wasLive: false, EventTypes.ArticleUnpublished, siteUrl, ct);
+    }
+
+    /// <summary>Before an article is deleted, inside the deleting transaction: the last card goes in the event.</summary>
+    public static async Task ArticleDeletingAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, bool wasLive, string siteUrl, CancellationToken ct)
+    {
+        if (!wasLive || await CardAsync(connection, id, siteUrl, ct) is not { } card)
+            return;
+        await RecordAsync(connection, tx, EventTypes.ArticleDeleted, id, null, new { article = card }, ct);
+        await MoveInFeedAsync(connection, tx, id, card.Slug, false, ct);
+    }
+
+    /// <summary>
+    /// A tag was created, changed or deleted. Live articles show their tags' names and slugs, so a change moves
+    /// every live article carrying the tag to the end of the change feed: a mirror picks up the new names.
+    /// </summary>
+    public static async Task TagWrittenAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string type, Tag tag, CancellationToken ct)
+    {
+        await RecordAsync(connection, tx, type, null, tag.Id, new { tag }, ct);
+        if (type == EventTypes.TagUpdated)
+            await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveTaggedToEnd, new { tagId = tag.Id }, tx, cancellationToken: ct));
+    }
+
+    private static async Task<ArticleCard?> CardAsync(NpgsqlConnection connection, Guid id, string siteUrl, CancellationToken ct)
+    {
+        var cards = await ArticleMapping.LoadCardsAsync(connection, $"select {ArticleSql.CardColumns} from articles a where a.id = @id", new { id }, siteUrl, ct);
+        return cards.Count == 0 ? null : cards[0].Card;
+    }
+
+    public static Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string type, Guid? articleId, Guid? tagId, object data, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(ChangeSql.RecordEvent,
+            new { type, articleId, tagId, data = StoredJson.Write(data) }, tx, cancellationToken: ct));
+
+    private static Task MoveInFeedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, string slug, bool visible, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveToEnd, new { id, slug, visible }, tx, cancellationToken: ct));
+}
