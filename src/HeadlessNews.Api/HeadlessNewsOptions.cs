@@ -28,6 +28,29 @@ public sealed class HeadlessNewsOptions
 
     /// <summary>Webhook delivery (HeadlessNews:Webhooks:*).</summary>
     public WebhookSettings Webhooks { get; set; } = new();
+
+    /// <summary>Feeds and sitemaps (HeadlessNews:Feeds:*).</summary>
+    public FeedSettings Feeds { get; set; } = new();
+}
+
+public sealed class FeedSettings
+{
+    /// <summary>The feeds' title, and the publication name in the news sitemap.</summary>
+    public string Title { get; set; } = "HeadlessNews";
+
+    public string Description { get; set; } = "The latest published articles.";
+
+    /// <summary>The language of the content, as an RFC 5646 tag (feeds and the news sitemap).</summary>
+    public string Language { get; set; } = "en";
+
+    /// <summary>True: items carry the whole article body; false: the summary only.</summary>
+    public bool FullContent { get; set; }
+
+    /// <summary>How many of the newest articles a feed lists.</summary>
+    public int Items { get; set; } = 50;
+
+    /// <summary>URLs per sitemap; above this /sitemap.xml becomes a sitemap index (the protocol's limit is 50,000).</summary>
+    public int SitemapPageSize { get; set; } = 50_000;
 }
 
 public sealed class WebhookSettings

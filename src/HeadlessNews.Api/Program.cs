@@ -1,6 +1,7 @@
 using HeadlessNews.Api;
 using HeadlessNews.Api.Features.Articles;
 using HeadlessNews.Api.Features.Changes;
+using HeadlessNews.Api.Features.Feeds;
 using HeadlessNews.Api.Features.Health;
 using HeadlessNews.Api.Features.Keys;
 using HeadlessNews.Api.Features.Search;
@@ -72,6 +73,8 @@ app.MapManageTags();
 app.MapKeys();
 app.MapChangeFeed();
 app.MapWebhooks();
+app.MapFeeds();
+app.MapSitemaps();
 
 app.Run();
 return 0;

@@ -24,7 +24,10 @@ public sealed class CachingOptions
 }
 
 /// <summary>A delivery response as it goes on the wire, with its validators and the keys it depends on.</summary>
-internal sealed record DeliveryResponse(byte[] Body, string ETag, DateTimeOffset LastModified, string[] Keys);
+internal sealed record DeliveryResponse(byte[] Body, string ContentType, string ETag, DateTimeOffset LastModified, string[] Keys);
+
+/// <summary>A delivery body that is not JSON (feeds, sitemaps): handlers return it and the cache keeps its bytes.</summary>
+internal sealed record RawBody(byte[] Bytes, string ContentType);
 
 /// <summary>
 /// Surrogate keys name what a delivery response shows, so a change can purge exactly the responses it
@@ -143,13 +146,14 @@ internal sealed class DeliveryCacheFilter(
     private DeliveryResponse Build(object value, string[] keys, SparseFieldsMetadata? sparse, Dictionary<string, HashSet<string>?>? selection)
     {
         var serializer = json.Value.SerializerOptions;
-        var body = sparse is null || selection is null
+        var contentType = value is RawBody raw ? raw.ContentType : "application/json; charset=utf-8";
+        var body = value is RawBody rawBody ? rawBody.Bytes : sparse is null || selection is null
             ? JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), serializer)
             : JsonSerializer.SerializeToUtf8Bytes(sparse.Project(JsonSerializer.SerializeToNode(value, value.GetType(), serializer)!, selection), serializer);
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"";
         // HTTP dates have whole seconds; rounding down keeps If-Modified-Since comparisons exact.
         var now = DateTimeOffset.UtcNow;
-        return new DeliveryResponse(body, etag, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)), keys);
+        return new DeliveryResponse(body, contentType, etag, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)), keys);
     }
 
     private async Task StoreAsync(string key, DeliveryResponse response, long generation, CachingOptions settings, CancellationToken ct)
@@ -182,7 +186,7 @@ internal sealed class DeliveryCacheFilter(
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
                 return Task.CompletedTask;
             }
-            http.Response.ContentType = "application/json; charset=utf-8";
+            http.Response.ContentType = response.ContentType;
             http.Response.ContentLength = response.Body.Length;
             return http.Response.Body.WriteAsync(response.Body).AsTask();
         }

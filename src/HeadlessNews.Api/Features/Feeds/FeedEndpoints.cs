@@ -1,0 +1,77 @@
+using Dapper;
+using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Infrastructure.Database;
+using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.Extensions.Options;
+
+namespace HeadlessNews.Api.Features.Feeds;
+
+/// <summary>
+/// RSS, Atom and JSON Feed of the newest published articles, for everything and per tag. Only what the delivery API
+/// shows: drafts, archived articles and scheduled ones whose time has not come never appear. Cached and conditional
+/// like every delivery GET (ETag, 304, purged by writes).
+/// </summary>
+internal static class FeedEndpoints
+{
+    private delegate byte[] Writer(FeedContent content);
+
+    private static readonly (string File, string ContentType, Writer Write, string Name)[] Formats =
+    [
+        ("rss.xml", FeedWriters.RssType, FeedWriters.Rss, "Rss"),
+        ("atom.xml", FeedWriters.AtomType, FeedWriters.Atom, "Atom"),
+        ("feed.json", FeedWriters.JsonFeedType, FeedWriters.Json, "JsonFeed"),
+    ];
+
+    public static RouteGroupBuilder MapFeeds(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/feeds").WithTags("Feeds").AllowAnonymous().RequireCors(CorsSetup.Delivery).WithDeliveryCaching();
+        foreach (var (file, contentType, write, name) in Formats)
+        {
+            var mediaType = contentType.Split(';')[0];
+            group.MapGet("/" + file, (HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
+                    FeedAsync(http, db, options.Value, null, write, contentType, ct))
+                .WithName($"{name}Feed").WithSummary($"{name} feed of the newest articles")
+                .Produces<string>(200, mediaType);
+            group.MapGet("/tags/{slug}/" + file, (string slug, HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
+                    FeedAsync(http, db, options.Value, slug, write, contentType, ct))
+                .WithName($"{name}TagFeed").WithSummary($"{name} feed of the newest articles with a tag")
+                .Produces<string>(200, mediaType).ProducesProblems(404);
+        }
+        return group;
+    }
+
+    private sealed record FeedTag(string Slug, string Name, string Kind);
+
+    private static async Task<IResult> FeedAsync(
+        HttpContext http, DeliveryDataSource db, HeadlessNewsOptions options, string? tagSlug, Writer write, string contentType, CancellationToken ct)
+    {
+        var settings = options.Feeds;
+        await using var connection = db.Source.CreateConnection();
+        FeedTag? tag = null;
+        if (tagSlug is not null)
+        {
+            tag = TextRules.IsSlug(tagSlug, 100)
+                ? await connection.QuerySingleOrDefaultAsync<FeedTag>(new CommandDefinition(FeedSql.TagBySlug, new { tag = tagSlug }, cancellationToken: ct))
+                : null;
+            if (tag is null)
+                return Problems.NotFound("tag");
+        }
+
+        var rows = (await connection.QueryAsync<ArticleRow>(new CommandDefinition(tag is null ? FeedSql.Newest : FeedSql.NewestOfTag,
+            new { tag = tagSlug, limit = settings.Items }, cancellationToken: ct))).AsList();
+        var tags = (await connection.QueryAsync<TagRow>(new CommandDefinition(ArticleSql.TagsOfArticles,
+            new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct))).ToLookup(t => t.ArticleId);
+        var articles = rows.Select(r => r.ToArticle(tags.TagsOf(r.Id), options.SiteUrl)).ToList();
+
+        var site = options.SiteUrl.TrimEnd('/');
+        var content = new FeedContent(
+            settings.Title,
+            tag is null ? settings.Title : $"{settings.Title}: {tag.Name}",
+            tag is null ? settings.Description : $"The latest published articles tagged {tag.Name}.",
+            tag is null ? site + "/" : $"{site}/tags/{tag.Slug}",
+            $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}",
+            settings.Language, settings.FullContent, articles);
+        SurrogateKeys.Add(http, [SurrogateKeys.Lists, .. articles.Select(a => SurrogateKeys.Article(a.Id))]);
+        return TypedResults.Ok(new RawBody(write(content), contentType));
+    }
+}
