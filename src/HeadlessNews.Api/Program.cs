@@ -36,6 +36,9 @@ builder.Services.AddCorsAndCompression();
 // Authentication and roles
 builder.Services.AddApiKeyAuth();
 
+// Rate limits per key and per client address
+builder.Services.AddRateLimits();
+
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();
 builder.Services.AddWebhooks();
@@ -61,6 +64,7 @@ app.UseResponseCompression();
 app.UseHttpConventions();
 app.UseCors();
 app.UseAuthentication();
+app.UseRateLimits();
 app.UseAuthorization();
 app.UseOpenApiDocument();
 

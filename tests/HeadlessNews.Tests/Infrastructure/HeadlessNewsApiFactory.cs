@@ -13,7 +13,7 @@ internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionar
     // Configuration goes in here, before Program.cs runs, so everything it reads sees it (dotnet/aspnetcore#37680).
     protected override IHost CreateHost(IHostBuilder builder)
     {
-        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(new Dictionary<string, string?>
+        var values = new Dictionary<string, string?>
         {
             ["ConnectionStrings:HeadlessNews"] = connectionString,
             ["HeadlessNews:BootstrapAdminKey"] = BootstrapAdminKey,
@@ -27,7 +27,16 @@ internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionar
             ["HeadlessNews:Webhooks:AttemptTimeoutSeconds"] = "2",
             ["HeadlessNews:Webhooks:MaxAttempts"] = "12",
             ["HeadlessNews:Scheduling:PollSeconds"] = "0.3",
-        }.Concat(settings ?? new Dictionary<string, string?>())));
+            // Limits stay on, high enough for a whole test run from one address; RateLimitTests uses tight ones.
+            ["HeadlessNews:RateLimits:AnonymousPerMinute"] = "100000",
+            ["HeadlessNews:RateLimits:KeyPerMinute"] = "100000",
+            ["HeadlessNews:RateLimits:PartnerPerMinute"] = "100000",
+            ["HeadlessNews:RateLimits:ManagementWritesPerMinute"] = "100000",
+        };
+        // A test's own settings win over the defaults above.
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+            values[key] = value;
+        builder.ConfigureHostConfiguration(config => config.AddInMemoryCollection(values));
         builder.ConfigureLogging(logging => logging.AddProvider(CapturedLogs.Instance));
         return base.CreateHost(builder);
     }

@@ -31,9 +31,9 @@ internal static class KeyEndpoints
         var key = ApiKeyAuth.NewKey();
         await using var connection = db.CreateConnection();
         var row = await connection.QuerySingleAsync<ApiKey>(new CommandDefinition(KeySql.Insert,
-            new { request.Name, request.Role, Hash = ApiKeyAuth.Hash(key), Prefix = key[..10] }, cancellationToken: ct));
+            new { request.Name, request.Role, Hash = ApiKeyAuth.Hash(key), Prefix = key[..10], request.RequestsPerMinute }, cancellationToken: ct));
         return TypedResults.Created($"/api/v1/manage/keys/{row.Id}",
-            new CreatedApiKey(row.Id, row.Name, row.Role, row.KeyPrefix, row.CreatedAt, key));
+            new CreatedApiKey(row.Id, row.Name, row.Role, row.KeyPrefix, row.CreatedAt, row.RequestsPerMinute, key));
     }
 
     private static async Task<Ok<KeyList>> ListKeys(NpgsqlDataSource db, CancellationToken ct)

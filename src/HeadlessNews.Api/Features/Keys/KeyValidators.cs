@@ -9,6 +9,7 @@ internal sealed class CreateKeyRequestValidator : AbstractValidator<CreateKeyReq
     public CreateKeyRequestValidator()
     {
         RuleFor(r => r.Name).NotEmpty().CleanText(100);
+        RuleFor(r => r.RequestsPerMinute).InclusiveBetween(1, 1_000_000);
         RuleFor(r => r.Role).Must(r => Roles.All.Contains(r)).WithMessage($"role must be one of: {string.Join(", ", Roles.All)}.");
     }
 }

@@ -61,7 +61,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    private sealed record KeyRow(Guid Id, string Name, string Role);
+    private sealed record KeyRow(Guid Id, string Name, string Role, int? RequestsPerMinute);
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -82,15 +82,17 @@ internal sealed class ApiKeyAuthenticationHandler(
 
         await using var connection = dataSource.CreateConnection();
         var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
-            "select id, name, role from api_keys where key_hash = @hash and revoked_at is null",
+            "select id, name, role, requests_per_minute from api_keys where key_hash = @hash and revoked_at is null",
             new { hash }, cancellationToken: Context.RequestAborted));
-        return row is null ? AuthenticateResult.Fail("Unknown key.") : Success(row.Id.ToString(), row.Name, row.Role);
+        return row is null ? AuthenticateResult.Fail("Unknown key.") : Success(row.Id.ToString(), row.Name, row.Role, row.RequestsPerMinute);
     }
 
-    private AuthenticateResult Success(string id, string name, string role)
+    private AuthenticateResult Success(string id, string name, string role, int? requestsPerMinute = null)
     {
         var identity = new ClaimsIdentity(
             [new Claim(ClaimTypes.NameIdentifier, id), new Claim(ClaimTypes.Name, name), new Claim(ClaimTypes.Role, role)], Scheme.Name);
+        if (requestsPerMinute is { } quota)
+            identity.AddClaim(new Claim(Http.RateLimitMiddleware.KeyQuotaClaim, quota.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name));
     }
 

@@ -47,13 +47,18 @@ internal static class OpenApiSetup
         });
     }
 
-    /// <summary>Documents the answers every operation can give (503; 413 and 415 where there is a body) and, where a key is needed, the bearer requirement with 401/403.</summary>
+    /// <summary>Documents the answers every operation can give (503 and 429; 413 and 415 where there is a body) and, where a key is needed, the bearer requirement with 401/403.</summary>
     private sealed class SecurityOperationFilter : IOperationFilter
     {
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
             operation.Responses ??= new OpenApiResponses();
             operation.Responses.TryAdd("503", new OpenApiResponse { Description = "The database is unavailable; retry after the Retry-After seconds." });
+            if (context.ApiDescription.RelativePath?.StartsWith("health", StringComparison.Ordinal) != true)
+                operation.Responses.TryAdd("429", new OpenApiResponse
+                {
+                    Description = "Rate limit reached (per key, or per client address without one); retry after the Retry-After seconds.",
+                });
             if (operation.RequestBody is not null)
             {
                 operation.Responses.TryAdd("413", new OpenApiResponse { Description = "The request body is larger than the configured limit." });

@@ -1,0 +1,167 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using HeadlessNews.Api.Infrastructure.Auth;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace HeadlessNews.Api.Infrastructure.Http;
+
+/// <summary>Rate limits under "HeadlessNews:RateLimits" (per minute, token buckets that refill steadily).</summary>
+public sealed class RateLimitOptions
+{
+    public const string Section = "HeadlessNews:RateLimits";
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Requests per minute from one client address without a key.</summary>
+    public int AnonymousPerMinute { get; set; } = 300;
+
+    /// <summary>Requests per minute for one partner key, unless the key carries its own quota.</summary>
+    public int PartnerPerMinute { get; set; } = 1200;
+
+    /// <summary>Requests per minute for one reader, editor or admin key, unless the key carries its own quota.</summary>
+    public int KeyPerMinute { get; set; } = 1200;
+
+    /// <summary>Management writes (POST, PUT, DELETE under /api/v1/manage) per minute for one key, on top of the above.</summary>
+    public int ManagementWritesPerMinute { get; set; } = 120;
+
+    /// <summary>Let loopback callers through unlimited. For local tools only; off by default.</summary>
+    public bool ExemptLoopback { get; set; }
+}
+
+/// <summary>
+/// Limits every request by who makes it: the authenticated key when there is one, otherwise the connection's
+/// address. Never by anything a caller can vary in a header or body (no X-Forwarded-For unless an operator sets
+/// up forwarded headers for known proxies). Every answer carries RateLimit-Limit, -Remaining and -Reset; a refused
+/// request gets 429 with Retry-After and a problem body. Health probes are never limited.
+/// </summary>
+internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
+{
+    public const string KeyQuotaClaim = "headlessnews:requests_per_minute";
+
+    private readonly RateLimitOptions _options;
+    private readonly IProblemDetailsService _problems;
+    private readonly PartitionedRateLimiter<HttpContext> _requests;
+    private readonly PartitionedRateLimiter<HttpContext> _writes;
+
+    public RateLimitMiddleware(IOptions<RateLimitOptions> options, IProblemDetailsService problems)
+    {
+        _options = options.Value;
+        _problems = problems;
+        _requests = PartitionedRateLimiter.Create<HttpContext, (string Who, int PerMinute)>(http =>
+        {
+            var quota = RequestQuota(http);
+            return RateLimitPartition.GetTokenBucketLimiter(quota, key => Bucket(key.PerMinute));
+        });
+        _writes = PartitionedRateLimiter.Create<HttpContext, (string Who, int PerMinute)>(http =>
+            RateLimitPartition.GetTokenBucketLimiter((Who: Who(http), PerMinute: _options.ManagementWritesPerMinute), key => Bucket(key.PerMinute)));
+    }
+
+    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
+    {
+        if (!_options.Enabled || http.Request.Path.StartsWithSegments("/health")
+            || (_options.ExemptLoopback && http.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip)))
+        {
+            await next(http);
+            return;
+        }
+
+        using var lease = await _requests.AcquireAsync(http, 1, http.RequestAborted);
+        var perMinute = RequestQuota(http).PerMinute;
+        if (!lease.IsAcquired)
+        {
+            await RejectAsync(http, lease, perMinute, "This client has made too many requests.");
+            return;
+        }
+        SetHeaders(http, perMinute, _requests.GetStatistics(http)?.CurrentAvailablePermits ?? 0);
+
+        if (IsManagementWrite(http.Request))
+        {
+            using var write = await _writes.AcquireAsync(http, 1, http.RequestAborted);
+            if (!write.IsAcquired)
+            {
+                await RejectAsync(http, write, _options.ManagementWritesPerMinute, "This key has made too many management writes.");
+                return;
+            }
+        }
+        await next(http);
+    }
+
+    // The authenticated key, else the address of the connection itself.
+    private static string Who(HttpContext http) =>
+        http.User.Identity?.IsAuthenticated == true && http.User.KeyId() is { } id
+            ? "key:" + id
+            : "ip:" + (http.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+
+    private (string Who, int PerMinute) RequestQuota(HttpContext http)
+    {
+        var who = Who(http);
+        if (!who.StartsWith("key:", StringComparison.Ordinal))
+            return (who, _options.AnonymousPerMinute);
+        if (int.TryParse(http.User.FindFirstValue(KeyQuotaClaim), CultureInfo.InvariantCulture, out var own))
+            return (who, own);
+        return (who, http.User.IsInRole(Roles.Partner) ? _options.PartnerPerMinute : _options.KeyPerMinute);
+    }
+
+    private static bool IsManagementWrite(HttpRequest request) =>
+        request.Path.StartsWithSegments("/api/v1/manage") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method)
+        && !HttpMethods.IsOptions(request.Method);
+
+    // A full bucket allows a burst of a minute's quota; it refills evenly, at least once a second.
+    private static TokenBucketRateLimiterOptions Bucket(int perMinute) => new()
+    {
+        TokenLimit = Math.Max(1, perMinute),
+        ReplenishmentPeriod = perMinute >= 60 ? TimeSpan.FromSeconds(1) : TimeSpan.FromSeconds(60.0 / Math.Max(1, perMinute)),
+        TokensPerPeriod = Math.Max(1, perMinute / 60),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
+
+    private static void SetHeaders(HttpContext http, int perMinute, long remaining)
+    {
+        var headers = http.Response.Headers;
+        headers["RateLimit-Limit"] = perMinute.ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Remaining"] = remaining.ToString(CultureInfo.InvariantCulture);
+        // Seconds until the bucket is full again.
+        var perSecond = Math.Max(1, perMinute / 60.0);
+        headers["RateLimit-Reset"] = ((long)Math.Ceiling((perMinute - remaining) / perSecond)).ToString(CultureInfo.InvariantCulture);
+        headers["RateLimit-Policy"] = $"{perMinute};w=60";
+    }
+
+    private async Task RejectAsync(HttpContext http, RateLimitLease lease, int perMinute, string detail)
+    {
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
+        SetHeaders(http, perMinute, 0);
+        http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+        http.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+        await _problems.WriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails
+            {
+                Status = 429,
+                Title = "Too many requests",
+                Detail = $"{detail} The limit is {perMinute} per minute; try again in {seconds} s.",
+            },
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _requests.DisposeAsync();
+        await _writes.DisposeAsync();
+    }
+}
+
+internal static class RateLimits
+{
+    public static void AddRateLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddSingleton<RateLimitMiddleware>();
+    }
+
+    public static void UseRateLimits(this WebApplication app) => app.UseMiddleware<RateLimitMiddleware>();
+}
