@@ -37,7 +37,7 @@ internal sealed class WebhookDispatcher(
                 var free = settings.MaxConcurrency - _inFlight.Count;
                 if (free > 0)
                     foreach (var delivery in await LeaseAsync(free, stoppingToken))
-                        _inFlight[delivery.SubscriptionId] = Task.Run(() => AttemptAsync(delivery, stoppingToken), CancellationToken.None)
+                        _inFlight[delivery.SubscriptionId] = Task.Run(() => AttemptOrLogAsync(delivery, stoppingToken), CancellationToken.None)
                             .ContinueWith(_ => _inFlight.TryRemove(delivery.SubscriptionId, out Task? _), TaskScheduler.Default);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
@@ -70,6 +70,19 @@ internal sealed class WebhookDispatcher(
         var leased = (await connection.QueryAsync<Leased>(new CommandDefinition(WebhookSql.Lease, new { ids, leaseSeconds }, tx, cancellationToken: ct))).AsList();
         await tx.CommitAsync(ct);
         return leased;
+    }
+
+    private async Task AttemptOrLogAsync(Leased delivery, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await AttemptAsync(delivery, stoppingToken);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+            // The outcome could not be recorded: the lease runs out and the delivery is tried again.
+            logger.LogWarning(e, "Recording webhook delivery {Delivery} failed; it will be retried", delivery.Id);
+        }
     }
 
     private async Task AttemptAsync(Leased delivery, CancellationToken stoppingToken)

@@ -106,6 +106,7 @@ public sealed class ChangeFeedTests : ApiTestBase
         await CreatePublishedAsync("tide-tables-for-winter", publishAt: goesLive);
         var early = await ReadJsonAsync(await Anonymous.GetAsync($"/api/v1/changes?since={since}"));
         Assert.That(early["items"]!.AsArray(), Is.Empty, "not while it is scheduled");
+        Assert.That(await Anonymous.GetStringAsync("/feeds/rss.xml"), Does.Not.Contain("tide-tables-for-winter"));
         Assert.That(receiver.Requests, Is.Empty);
 
         var received = await receiver.WaitForAsync(1, seconds: 10);
@@ -114,6 +115,7 @@ public sealed class ChangeFeedTests : ApiTestBase
         var late = await ReadJsonAsync(await Anonymous.GetAsync($"/api/v1/changes?since={since}"));
         Assert.That(late["items"]!.AsArray().Single()!["type"]!.GetValue<string>(), Is.EqualTo("upsert"));
         Assert.That(await SqlAsync<string>("select status from articles where slug = 'tide-tables-for-winter'"), Is.EqualTo("published"));
+        Assert.That(await Anonymous.GetStringAsync("/feeds/rss.xml"), Does.Contain("tide-tables-for-winter"), "and it is in the feeds");
     }
 
     [TestCase("since=not-a-token")]

@@ -128,6 +128,42 @@ public sealed class WebhookTests : ApiTestBase
     }
 
     [Test]
+    public async Task DeletesAndTagChangesAreDeliveredToo()
+    {
+        var receiver = await ReceiverAsync();
+        await SubscribeAsync(receiver.Url, "article.deleted", "tag.updated", "tag.deleted");
+        await CreateTagAsync("floods");
+        var tagId = await SqlAsync<Guid>("select id from tags where slug = 'floods'");
+        var id = await CreatePublishedAsync("river-gauges-rise");
+        var version = (await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{id}")))["version"]!.GetValue<int>();
+        Assert.That((await SendAsync(Admin, HttpMethod.Delete, $"/api/v1/manage/articles/{id}", null, version)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That((await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/tags/{tagId}", new { slug = "floods", name = "Floods", kind = "topic" })).StatusCode,
+            Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await Admin.DeleteAsync($"/api/v1/manage/tags/{tagId}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+
+        var received = await receiver.WaitForAsync(3);
+        Assert.That(received.Select(r => r.Type).Order(), Is.EqualTo(new[] { "article.deleted", "tag.deleted", "tag.updated" }));
+        Assert.That(received.Single(r => r.Type == "article.deleted").Data["article"]!["slug"]!.GetValue<string>(), Is.EqualTo("river-gauges-rise"));
+        Assert.That(received.Single(r => r.Type == "tag.updated").Data["tag"]!["name"]!.GetValue<string>(), Is.EqualTo("Floods"));
+        var body = System.Text.Json.Nodes.JsonNode.Parse(received[0].Body)!;
+        Assert.That(body["id"]!.GetValue<string>(), Is.EqualTo(received[0].Id), "the body's id is the webhook-id header");
+        Assert.That(DateTimeOffset.TryParse(body["timestamp"]!.GetValue<string>(), out _), Is.True);
+    }
+
+    [Test]
+    public async Task AnAttemptThatTakesTooLongIsCutOffAndRetried()
+    {
+        var receiver = await ReceiverAsync();
+        receiver.Delay = TimeSpan.FromSeconds(4);
+        var (id, _) = await SubscribeAsync(receiver.Url, "article.published");
+        await CreatePublishedAsync("fog-delays-flights");
+        await WaitUntilAsync(async () => await SqlAsync<long>("select count(*) from webhook_attempts") >= 1, seconds: 10);
+        var error = await SqlAsync<string>($"select error from webhook_attempts a join webhook_deliveries d on d.id = a.delivery_id where d.subscription_id = '{id}' order by attempt limit 1");
+        Assert.That(error, Does.StartWith("No answer within"));
+        Assert.That(await SqlAsync<string>($"select status from webhook_deliveries where subscription_id = '{id}'"), Is.EqualTo("pending"));
+    }
+
+    [Test]
     public async Task AWrongSecretIsDetectedByTheReceiver()
     {
         var receiver = await ReceiverAsync();
