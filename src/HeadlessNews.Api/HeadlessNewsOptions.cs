@@ -31,6 +31,18 @@ public sealed class HeadlessNewsOptions
 
     /// <summary>Feeds and sitemaps (HeadlessNews:Feeds:*).</summary>
     public FeedSettings Feeds { get; set; } = new();
+
+    /// <summary>Idempotency-Key on management POSTs (HeadlessNews:Idempotency:*).</summary>
+    public IdempotencySettings Idempotency { get; set; } = new();
+}
+
+public sealed class IdempotencySettings
+{
+    /// <summary>How long a key's first response is kept for replay.</summary>
+    public double RetentionHours { get; set; } = 24;
+
+    /// <summary>How long a retry waits for the first request with its key to finish before answering 409.</summary>
+    public double WaitSeconds { get; set; } = 10;
 }
 
 public sealed class FeedSettings

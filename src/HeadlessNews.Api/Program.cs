@@ -1,9 +1,11 @@
 using HeadlessNews.Api;
 using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Features.Audit;
 using HeadlessNews.Api.Features.Changes;
 using HeadlessNews.Api.Features.Feeds;
 using HeadlessNews.Api.Features.Health;
 using HeadlessNews.Api.Features.Keys;
+using HeadlessNews.Api.Features.Revisions;
 using HeadlessNews.Api.Features.Search;
 using HeadlessNews.Api.Features.Tags;
 using HeadlessNews.Api.Features.Webhooks;
@@ -39,6 +41,10 @@ builder.Services.AddApiKeyAuth();
 // Rate limits per key and per client address
 builder.Services.AddRateLimits();
 
+// Editorial safety: audit trail, Idempotency-Key on management POSTs
+builder.Services.AddAuditTrail();
+builder.Services.AddSingleton<IdempotencyMiddleware>();
+
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();
 builder.Services.AddWebhooks();
@@ -65,7 +71,9 @@ app.UseHttpConventions();
 app.UseCors();
 app.UseAuthentication();
 app.UseRateLimits();
+app.UseMiddleware<AuditMiddleware>();
 app.UseAuthorization();
+app.UseMiddleware<IdempotencyMiddleware>();
 app.UseOpenApiDocument();
 
 app.MapHealth();
@@ -73,6 +81,8 @@ app.MapArticles();
 app.MapTags();
 app.MapSearch();
 app.MapManageArticles();
+app.MapRevisions();
+app.MapAudit();
 app.MapManageTags();
 app.MapKeys();
 app.MapChangeFeed();

@@ -82,9 +82,20 @@ public record Article
     public required string CanonicalUrl { get; init; }
     public required int WordCount { get; init; }
     public required int ReadingTimeMinutes { get; init; }
+    /// <summary>Corrections and update notes, oldest first. Once added they are never removed.</summary>
+    public required IReadOnlyList<CorrectionNote> Corrections { get; init; }
     /// <summary>Changes on every write; the ETag is this number, quoted.</summary>
     public required int Version { get; init; }
 }
+
+/// <param name="Kind" example="correction">correction (something was wrong) or update (something changed since).</param>
+/// <param name="Text" example="An earlier version misstated the date of the vote.">The note as readers see it.</param>
+/// <param name="CreatedAt">When the note was added.</param>
+public sealed record CorrectionNote(string Kind, string Text, DateTime CreatedAt);
+
+/// <param name="Kind" example="correction">correction or update.</param>
+/// <param name="Text" example="An earlier version misstated the date of the vote.">1 to 2,000 characters.</param>
+public sealed record CorrectionWrite(string Kind, string Text);
 
 /// <summary>A published article with everything its page shows, related cards included.</summary>
 public sealed record ArticlePage : Article

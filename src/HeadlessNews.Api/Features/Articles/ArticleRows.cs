@@ -27,6 +27,7 @@ internal sealed class ArticleRow
     public int WordCount { get; init; }
     public int ReadingTimeMinutes { get; init; }
     public int Version { get; init; }
+    public string Corrections { get; init; } = "[]";
 }
 
 internal sealed class CardRow
@@ -112,6 +113,7 @@ internal static class ArticleMapping
         CanonicalUrl = CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl),
         WordCount = r.WordCount,
         ReadingTimeMinutes = r.ReadingTimeMinutes,
+        Corrections = StoredJson.ReadList<CorrectionNote>(r.Corrections),
         Version = r.Version,
     };
 

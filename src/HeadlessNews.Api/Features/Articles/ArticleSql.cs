@@ -13,7 +13,8 @@ internal static class ArticleSql
     public const string FullColumns = $"""
         a.id, a.slug, a.title, a.summary, a.body_markdown, a.body_html, a.outline::text as outline, {EffectiveStatus},
         a.published_at, a.created_at, a.updated_at, a.sources::text as sources, a.ai_generated, a.disclosure,
-        a.hero_image::text as hero_image, a.canonical_url, a.word_count, a.reading_time_minutes, a.version
+        a.hero_image::text as hero_image, a.canonical_url, a.word_count, a.reading_time_minutes, a.version,
+        a.corrections::text as corrections
         """;
 
     public const string CardColumns = $"""
@@ -168,6 +169,12 @@ internal static class ArticleSql
         """;
 
     public const string Delete = "delete from articles where id = @id";
+
+    // The note, and a new version: an article with a new note is a changed article.
+    public const string AddCorrection = """
+        insert into corrections (article_id, kind, text, key_id, key_name) values (@id, @Kind, @Text, @KeyId, @KeyName);
+        update articles set version = version + 1, updated_at = now() where id = @id;
+        """;
 
     // The ten published articles, among the 500 newest that share a title word, whose text best matches this
     // article's title words, kept in both directions so older articles also learn about a new neighbour. Run on publish and on edits of live

@@ -33,6 +33,15 @@ internal sealed class ArticleWriteValidator : AbstractValidator<ArticleWrite>
     }
 }
 
+internal sealed class CorrectionWriteValidator : AbstractValidator<CorrectionWrite>
+{
+    public CorrectionWriteValidator()
+    {
+        RuleFor(c => c.Kind).Must(k => k is "correction" or "update").WithMessage("kind must be correction or update.");
+        RuleFor(c => c.Text).NotEmpty().CleanText(2000, multiline: true);
+    }
+}
+
 internal sealed class PublishRequestValidator : AbstractValidator<PublishRequest>
 {
     public PublishRequestValidator()

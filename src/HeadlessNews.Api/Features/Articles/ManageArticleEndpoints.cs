@@ -1,6 +1,7 @@
 using System.Text;
 using Dapper;
 using HeadlessNews.Api.Features.Changes;
+using HeadlessNews.Api.Features.Revisions;
 using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -43,6 +44,11 @@ internal static class ManageArticleEndpoints
             .WithSummary("Take an article back to draft").RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 412, 428);
         group.MapPost("/{id:guid}/archive", ArchiveArticle).WithName("ArchiveArticle")
             .WithSummary("Archive an article (hidden, kept)").RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 412, 428);
+        group.MapPost("/{id:guid}/corrections", AddCorrection).WithName("AddCorrection")
+            .WithSummary("Attach a correction or update note to a published article")
+            .WithDescription("The note shows on the article and in the feeds, after any earlier ones. Notes cannot be edited or removed. " +
+                             "Only for published articles (422 otherwise); changes the ETag.")
+            .RequireAuthorization(Policies.WriteContent).ProducesProblems(404, 412, 422, 428);
         group.MapGet("/{id:guid}/related", GetCurated).WithName("ManageGetRelated")
             .WithSummary("The curated related articles, in order").ProducesProblems(404);
         group.MapPut("/{id:guid}/related", ReplaceCurated).WithName("ReplaceRelated")
@@ -100,16 +106,16 @@ internal static class ManageArticleEndpoints
         if (await UnknownTags(connection, tx, write.Tags, ct) is { } unknown)
             return unknown;
         var id = await ArticleWrites.InsertAsync(connection, tx, write, options.Value.Search.Language, ct);
-        await tx.CommitAsync(ct);
-
         var article = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
+        await RevisionLog.RecordAsync(connection, tx, article, RevisionLog.Created, http.User.Actor(), ct);
+        await tx.CommitAsync(ct);
         ETags.Set(http, article.Version);
         return TypedResults.Created($"/api/v1/manage/articles/{id}", article);
     }
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> UpdateArticle(
         Guid id, ArticleWrite write, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
+        ChangeAsync(id, http, db, options, ct, RevisionLog.Updated, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
         {
             // A live article must stay publishable: an edit cannot strip its disclosure or sources.
             if (state.IsLive && Publishability.Problems(write.AiGenerated, write.Disclosure, write.Sources?.Count ?? 0) is { Count: > 0 } errors)
@@ -125,7 +131,7 @@ internal static class ManageArticleEndpoints
     private static Task<Results<Ok<Article>, ProblemHttpResult>> PublishArticle(
         Guid id, [FromBody] PublishRequest? request, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
         // A live article moved to a future time leaves the public view until then: an unpublish for partners.
-        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
+        ChangeAsync(id, http, db, options, ct, RevisionLog.Published, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
         {
             if (Publishability.Problems(state.AiGenerated, state.Disclosure, state.SourceCount) is { Count: > 0 } errors)
                 return Problems.Unprocessable("This article cannot be published yet.", errors);
@@ -137,11 +143,11 @@ internal static class ManageArticleEndpoints
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> UnpublishArticle(
         Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, (connection, tx, _) => Run(connection, tx, ArticleSql.Unpublish, id, ct));
+        ChangeAsync(id, http, db, options, ct, RevisionLog.Unpublished, EventTypes.ArticleUnpublished, (connection, tx, _) => Run(connection, tx, ArticleSql.Unpublish, id, ct));
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> ArchiveArticle(
         Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleArchived, (connection, tx, _) => Run(connection, tx, ArticleSql.Archive, id, ct));
+        ChangeAsync(id, http, db, options, ct, RevisionLog.Archived, EventTypes.ArticleArchived, (connection, tx, _) => Run(connection, tx, ArticleSql.Archive, id, ct));
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteArticle(
         Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
@@ -155,11 +161,26 @@ internal static class ManageArticleEndpoints
             return failure;
         await ContentEvents.CatchUpScheduledAsync(connection, tx, id, options.Value.SiteUrl, ct);
         await ContentEvents.ArticleDeletingAsync(connection, tx, id, state!.IsLive, options.Value.SiteUrl, ct);
+        var last = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
+        await RevisionLog.RecordAsync(connection, tx, last, RevisionLog.Deleted, http.User.Actor(), ct);
         await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Delete, new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
         await http.RequestServices.GetRequiredService<DeliveryCacheInvalidator>().ArticleChangedAsync(id);
         return TypedResults.NoContent();
     }
+
+    private static Task<Results<Ok<Article>, ProblemHttpResult>> AddCorrection(
+        Guid id, CorrectionWrite note, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
+        ChangeAsync(id, http, db, options, ct, RevisionLog.Corrected, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
+        {
+            if (!state.IsLive)
+                return Problems.Unprocessable("Corrections are published with an article; this one is not published.",
+                    new Dictionary<string, string[]> { ["status"] = [$"The article is {state.Status}."] });
+            var actor = http.User.Actor();
+            await connection.ExecuteAsync(new CommandDefinition(ArticleSql.AddCorrection,
+                new { id, note.Kind, note.Text, actor.KeyId, actor.KeyName }, tx, cancellationToken: ct));
+            return null;
+        });
 
     private static async Task<Results<Ok<RelatedList>, ProblemHttpResult>> GetCurated(Guid id, NpgsqlDataSource db, CancellationToken ct)
     {
@@ -173,7 +194,7 @@ internal static class ManageArticleEndpoints
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> ReplaceCurated(
         Guid id, RelatedWrite write, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ChangeAsync(id, http, db, options, ct, EventTypes.ArticleUnpublished, async (connection, tx, _) =>
+        ChangeAsync(id, http, db, options, ct, RevisionLog.Related, EventTypes.ArticleUnpublished, async (connection, tx, _) =>
         {
             if (write.ArticleIds.Contains(id))
                 return Problems.Invalid("articleIds", "An article cannot be related to itself.");
@@ -189,13 +210,14 @@ internal static class ManageArticleEndpoints
     /// The shape of every write to an existing article: If-Match, lock the row, check the version,
     /// make the change (or refuse it, leaving nothing changed), commit, answer with the new article and ETag.
     /// </summary>
-    private static async Task<Results<Ok<Article>, ProblemHttpResult>> ChangeAsync(
+    internal static async Task<Results<Ok<Article>, ProblemHttpResult>> ChangeAsync(
         Guid id, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct,
-        string goneType, Func<NpgsqlConnection, NpgsqlTransaction, ArticleState, Task<ProblemHttpResult?>> change)
+        string action, string goneType, Func<NpgsqlConnection, NpgsqlTransaction, ArticleState, Task<ProblemHttpResult?>> change)
     {
         if (ETags.ExpectedVersion(http.Request) is not { } expected)
             return Problems.PreconditionRequired();
         await using var connection = await db.OpenConnectionAsync(ct);
+        Article article;
         await using (var tx = await connection.BeginTransactionAsync(ct))
         {
             var (state, failure) = await LockAsync(connection, tx, id, expected, ct);
@@ -205,15 +227,16 @@ internal static class ManageArticleEndpoints
             if (await change(connection, tx, state!) is { } refused)
                 return refused;
             await ContentEvents.ArticleWrittenAsync(connection, tx, id, state!.IsLive, goneType, options.Value.SiteUrl, ct);
+            article = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
+            await RevisionLog.RecordAsync(connection, tx, article, action, http.User.Actor(), ct);
             await tx.CommitAsync(ct);
         }
         await http.RequestServices.GetRequiredService<DeliveryCacheInvalidator>().ArticleChangedAsync(id);
-        var article = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
         ETags.Set(http, article.Version);
         return TypedResults.Ok(article);
     }
 
-    private static async Task<(ArticleState? State, ProblemHttpResult? Failure)> LockAsync(
+    internal static async Task<(ArticleState? State, ProblemHttpResult? Failure)> LockAsync(
         NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, int expectedVersion, CancellationToken ct)
     {
         var state = await connection.QuerySingleOrDefaultAsync<ArticleState>(new CommandDefinition(ArticleSql.LockForWrite, new { id }, tx, cancellationToken: ct));
@@ -231,7 +254,7 @@ internal static class ManageArticleEndpoints
         return null;
     }
 
-    private static async Task<ProblemHttpResult?> UnknownTags(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<string>? tags, CancellationToken ct)
+    internal static async Task<ProblemHttpResult?> UnknownTags(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<string>? tags, CancellationToken ct)
     {
         if (tags is not { Count: > 0 })
             return null;

@@ -45,7 +45,7 @@ internal static class FeedWriters
             content.Articles.Select(a => new JsonFeedItem(
                 ItemId(a), a.CanonicalUrl, a.Title, a.Summary, Html(a, content.FullContent), a.HeroImage?.Url,
                 a.PublishedAt!.Value, a.UpdatedAt, a.Tags.Select(t => t.Name).ToList(),
-                new JsonFeedExtension(ExtensionNamespace, a.AiGenerated, a.Disclosure, a.Sources))).ToList());
+                new JsonFeedExtension(ExtensionNamespace, a.AiGenerated, a.Disclosure, a.Sources, a.Corrections))).ToList());
         return JsonSerializer.SerializeToUtf8Bytes(feed, JsonFeedOptions);
     }
 
@@ -79,6 +79,9 @@ internal static class FeedWriters
         item.ElementExtensions.Add(new XElement(Hn + "aiGenerated", a.AiGenerated ? "true" : "false"));
         if (a.Disclosure is not null)
             item.ElementExtensions.Add(new XElement(Hn + "disclosure", a.Disclosure));
+        foreach (var note in a.Corrections)
+            item.ElementExtensions.Add(new XElement(Hn + "correction", new XAttribute("kind", note.Kind),
+                new XAttribute("createdAt", note.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture)), note.Text));
         foreach (var source in a.Sources)
             item.ElementExtensions.Add(new XElement(Hn + "source", new XAttribute("url", source.Url),
                 source.Publisher is null ? null : new XAttribute("publisher", source.Publisher), source.Title));
@@ -92,6 +95,15 @@ internal static class FeedWriters
     private static string Html(Article a, bool fullContent)
     {
         var html = new StringBuilder(fullContent ? a.BodyHtml : $"<p>{WebUtility.HtmlEncode(a.Summary ?? "")}</p>");
+        if (a.Corrections.Count > 0)
+        {
+            html.Append("<aside class=\"corrections\">");
+            foreach (var note in a.Corrections)
+                html.Append("<p><strong>").Append(note.Kind == "correction" ? "Correction" : "Update").Append(" (")
+                    .Append(note.CreatedAt.ToString("yyyy-MM-dd HH:mm 'UTC'", System.Globalization.CultureInfo.InvariantCulture)).Append("):</strong> ")
+                    .Append(WebUtility.HtmlEncode(note.Text)).Append("</p>");
+            html.Append("</aside>");
+        }
         if (a.AiGenerated || a.Disclosure is not null)
         {
             html.Append("<aside class=\"ai-disclosure\">");

@@ -34,4 +34,5 @@ internal sealed record JsonFeedExtension(
     [property: JsonPropertyName("about")] string About,
     [property: JsonPropertyName("ai_generated")] bool AiGenerated,
     [property: JsonPropertyName("disclosure")] string? Disclosure,
-    [property: JsonPropertyName("sources")] IReadOnlyList<SourceLink> Sources);
+    [property: JsonPropertyName("sources")] IReadOnlyList<SourceLink> Sources,
+    [property: JsonPropertyName("corrections")] IReadOnlyList<CorrectionNote> Corrections);

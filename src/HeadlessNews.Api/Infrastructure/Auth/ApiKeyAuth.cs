@@ -27,6 +27,8 @@ internal static class Policies
     public const string Admin = "admin";
 }
 
+internal sealed record Actor(string? KeyId, string? KeyName);
+
 internal static class ApiKeyAuth
 {
     public const string Scheme = "Bearer";
@@ -46,6 +48,9 @@ internal static class ApiKeyAuth
     public static string NewKey() => "hn_" + Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
 
     public static string? KeyId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier);
+
+    /// <summary>Who made a change, as revisions, corrections and the audit trail record it: key id and name, never the secret.</summary>
+    public static Actor Actor(this ClaimsPrincipal user) => new(user.KeyId(), user.FindFirstValue(ClaimTypes.Name));
 }
 
 /// <summary>
