@@ -8,6 +8,7 @@ using HeadlessNews.Api.Features.Keys;
 using HeadlessNews.Api.Features.Revisions;
 using HeadlessNews.Api.Features.Search;
 using HeadlessNews.Api.Features.Tags;
+using HeadlessNews.Api.Features.Transfer;
 using HeadlessNews.Api.Features.Webhooks;
 using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Database;
@@ -44,6 +45,7 @@ builder.Services.AddRateLimits();
 // Editorial safety: audit trail, Idempotency-Key on management POSTs
 builder.Services.AddAuditTrail();
 builder.Services.AddSingleton<IdempotencyMiddleware>();
+builder.Services.AddScoped<ArticleImporter>();
 
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();
@@ -62,6 +64,13 @@ if (args is ["migrate", ..])
 {
     await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
     return 0;
+}
+
+// `dotnet HeadlessNews.Api.dll export FILE` / `import FILE`: bulk NDJSON with a progress bar and a summary.
+if (args is ["export" or "import", ..])
+{
+    await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
+    return await TransferCommands.RunAsync(app.Services, args);
 }
 
 await app.PrepareDatabaseAsync();
@@ -83,6 +92,7 @@ app.MapSearch();
 app.MapManageArticles();
 app.MapRevisions();
 app.MapAudit();
+app.MapTransfer();
 app.MapManageTags();
 app.MapKeys();
 app.MapChangeFeed();

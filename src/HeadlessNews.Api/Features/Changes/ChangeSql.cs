@@ -15,7 +15,7 @@ internal static class ChangeSql
 
     // Change-feed writers take this lock before drawing a seq and hold it to commit, so seqs become visible in
     // order and a reader that has seen seq n has seen every seq below it.
-    private const string SerializeWriters = "select pg_advisory_xact_lock(7236071233690103150);";
+    public const string SerializeWriters = "select pg_advisory_xact_lock(7236071233690103150);";
 
     public const string MoveToEnd = SerializeWriters + """
         insert into article_changes (article_id, seq, slug, visible, changed_at)

@@ -33,7 +33,8 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HeadlessNewsOp
         }
         if (request.QueryString.HasValue && (!IsValidUtf8(request.QueryString.Value!) || ContainsControlCharacters(request.Query)))
             return (400, "Invalid query string", "Query parameters must be valid UTF-8 without control characters.");
-        if (request.ContentLength > options.Value.MaxRequestBodyBytes)
+        // Bulk import streams archives far larger than any other request (its endpoint sets its own limit).
+        if (request.ContentLength > options.Value.MaxRequestBodyBytes && !request.Path.StartsWithSegments("/api/v1/manage/import"))
             return (413, "Request body too large", $"The request body must be at most {options.Value.MaxRequestBodyBytes} bytes.");
         return null;
     }

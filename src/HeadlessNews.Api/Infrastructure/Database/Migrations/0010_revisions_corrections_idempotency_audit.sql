@@ -82,7 +82,8 @@ alter table articles add column corrections jsonb not null default '[]';
 create function articles_copy_corrections() returns trigger language plpgsql as $$
 begin
     update articles set corrections = (
-        select coalesce(jsonb_agg(jsonb_build_object('kind', c.kind, 'text', c.text, 'createdAt', c.created_at)
+        select coalesce(jsonb_agg(jsonb_build_object('kind', c.kind, 'text', c.text,
+                                                     'createdAt', to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))
                                   order by c.created_at, c.id), '[]')
         from corrections c where c.article_id = new.article_id)
     where id = new.article_id;

@@ -1,0 +1,395 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using FluentValidation;
+using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Features.Changes;
+using HeadlessNews.Api.Features.Revisions;
+using HeadlessNews.Api.Features.Tags;
+using HeadlessNews.Api.Infrastructure.Auth;
+using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace HeadlessNews.Api.Features.Transfer;
+
+/// <summary>
+/// Imports NDJSON, one article per line. Every line is checked with the API's own rules before anything is
+/// written; good lines are committed a batch at a time with set-based statements (the article, its tags, notes,
+/// revision, event and change-feed entry together), so a bad line is reported by number and never leaves half an
+/// article. Articles are matched by id, else by slug; one that is already exactly so is left alone, so importing
+/// the same file twice changes nothing. Curated links are set last, when every article of the file exists.
+/// </summary>
+internal sealed class ArticleImporter(
+    NpgsqlDataSource db,
+    IValidator<ArticleWrite> articleValidator,
+    IValidator<TagWrite> tagValidator,
+    IValidator<CorrectionWrite> correctionValidator,
+    IOptions<HeadlessNewsOptions> options,
+    DeliveryCacheInvalidator cache)
+{
+    public const int BatchSize = 1000;
+    private const int MaxReportedErrors = 1000;
+    private static readonly string[] Statuses = ["draft", "scheduled", "published", "archived"];
+    private static readonly JsonSerializerOptions LineOptions = Strict();
+
+    private sealed record Parsed(int Line, ArticleRecord Record);
+
+    private sealed class Run
+    {
+        public int Lines, Created, Updated, Unchanged, Failed;
+        public readonly List<ImportError> Errors = [];
+        public readonly HashSet<string> Slugs = [];
+        public readonly HashSet<Guid> Ids = [];
+        public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
+        public readonly Dictionary<int, string> Outcomes = [];
+
+        public void Fail(int line, string? field, string message)
+        {
+            Failed++;
+            if (Errors.Count < MaxReportedErrors)
+                Errors.Add(new ImportError(line, field, message));
+        }
+    }
+
+    public async Task<ImportSummary> ImportAsync(TextReader reader, Actor actor, IProgress<int>? progress, CancellationToken ct)
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var run = new Run();
+        var batch = new List<Parsed>(BatchSize);
+        var number = 0;
+        while (await reader.ReadLineAsync(ct) is { } text)
+        {
+            number++;
+            if (string.IsNullOrWhiteSpace(text))
+                continue;
+            run.Lines++;
+            if (Check(number, text, run) is { } parsed)
+                batch.Add(parsed);
+            if (batch.Count == BatchSize)
+            {
+                await WriteBatchAsync(batch, actor, run, ct);
+                batch.Clear();
+                progress?.Report(run.Lines);
+            }
+        }
+        if (batch.Count > 0)
+            await WriteBatchAsync(batch, actor, run, ct);
+        await SetLinksAsync(run, ct);
+        progress?.Report(run.Lines);
+        await cache.EverythingChangedAsync();
+        return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed, run.Errors, Math.Round(started.Elapsed.TotalSeconds, 2));
+    }
+
+    /// <summary>Parses and validates one line with the API's rules; null (and an error) when it is refused.</summary>
+    private Parsed? Check(int line, string text, Run run)
+    {
+        ArticleRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize<ArticleRecord>(text, LineOptions);
+        }
+        catch (JsonException e)
+        {
+            run.Fail(line, e.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : null, "Not a valid article record: " + e.Message);
+            return null;
+        }
+        if (record is null)
+        {
+            run.Fail(line, null, "The line is null, not an article record.");
+            return null;
+        }
+
+        var errors = articleValidator.Validate(record.ToWrite()).Errors
+            .Select(f => (Field: ValidationFilter.FieldName(f.PropertyName), f.ErrorMessage)).ToList();
+        foreach (var (tag, i) in (record.Tags ?? []).Select((t, i) => (t, i)))
+            errors.AddRange(tagValidator.Validate(new TagWrite(tag.Slug, tag.Name, tag.Kind)).Errors
+                .Select(f => ($"tags[{i}].{ValidationFilter.FieldName(f.PropertyName)}", f.ErrorMessage)));
+        foreach (var (note, i) in (record.Corrections ?? []).Select((n, i) => (n, i)))
+            errors.AddRange(correctionValidator.Validate(new CorrectionWrite(note.Kind, note.Text)).Errors
+                .Select(f => ($"corrections[{i}].{ValidationFilter.FieldName(f.PropertyName)}", f.ErrorMessage)));
+        if (!Statuses.Contains(record.Status))
+            errors.Add(("status", $"status must be one of: {string.Join(", ", Statuses)}."));
+        else if (record.Status is "published" or "scheduled" && record.PublishedAt is null)
+            errors.Add(("publishedAt", "A published or scheduled article needs publishedAt."));
+        else if (record.Status is "published" or "scheduled"
+                 && Publishability.Problems(record.AiGenerated, record.Disclosure, record.Sources?.Count ?? 0) is { Count: > 0 } unpublishable)
+            errors.AddRange(unpublishable.SelectMany(p => p.Value.Select(m => (p.Key, m))));
+        if (record.Related is { } related && (related.Count > 20 || related.Any(r => !TextRules.IsSlug(r, 200) || r == record.Slug)))
+            errors.Add(("related", "related must list at most 20 slugs of other articles."));
+        if (!run.Slugs.Add(record.Slug))
+            errors.Add(("slug", $"The slug '{record.Slug}' appears on an earlier line of this file."));
+        if (record.Id is { } id && !run.Ids.Add(id))
+            errors.Add(("id", $"The id '{id}' appears on an earlier line of this file."));
+
+        if (errors.Count > 0)
+        {
+            run.Fail(line, errors[0].Field, string.Join(" ", errors.Select(e => e.Item2).Distinct()));
+            return null;
+        }
+        return new Parsed(line, Normalize(record));
+    }
+
+    // PostgreSQL keeps microseconds: compare and store times as it will give them back.
+    private static ArticleRecord Normalize(ArticleRecord r) => r with
+    {
+        BodyMarkdown = r.BodyMarkdown ?? "",
+        Tags = r.Tags ?? [],
+        Sources = r.Sources ?? [],
+        PublishedAt = Micro(r.PublishedAt),
+        CreatedAt = Micro(r.CreatedAt),
+        UpdatedAt = Micro(r.UpdatedAt),
+        Corrections = r.Corrections?.Select(c => c with { CreatedAt = Micro(c.CreatedAt)!.Value }).ToList(),
+    };
+
+    private static DateTime? Micro(DateTime? at) => at is { } t ? new DateTime(t.ToUniversalTime().Ticks / 10 * 10, DateTimeKind.Utc) : null;
+
+    private sealed record ExistingRow(Guid Id, string Slug);
+
+    private async Task WriteBatchAsync(List<Parsed> batch, Actor actor, Run run, CancellationToken ct)
+    {
+        var language = options.Value.Search.Language;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        try
+        {
+            var existing = (await connection.QueryAsync<ExistingRow>(new CommandDefinition(TransferSql.Existing, new
+            {
+                ids = batch.Where(p => p.Record.Id is not null).Select(p => p.Record.Id!.Value).ToArray(),
+                slugs = batch.Select(p => p.Record.Slug).ToArray(),
+            }, tx, cancellationToken: ct))).ToList();
+            var byId = existing.ToDictionary(e => e.Id);
+            var bySlug = existing.ToDictionary(e => e.Slug);
+            var current = await ArticleExporter.ReadByIdsAsync(connection, existing.Select(e => e.Id).ToArray(), ct);
+
+            var inserts = new List<(Parsed P, Guid Id)>();
+            var updates = new List<(Parsed P, Guid Id)>();
+            foreach (var p in batch)
+            {
+                var record = p.Record;
+                // By id when the file gives one, else by slug; a slug held by another article is a conflict either way.
+                Guid? match = record.Id is { } id ? (byId.ContainsKey(id) ? id : null) : bySlug.TryGetValue(record.Slug, out var s) ? s.Id : null;
+                if (bySlug.TryGetValue(record.Slug, out var holder) && holder.Id != match)
+                {
+                    run.Fail(p.Line, "slug", $"The slug '{record.Slug}' belongs to another article ({holder.Id}).");
+                    continue;
+                }
+                if (match is null)
+                    inserts.Add((p, record.Id ?? Guid.CreateVersion7()));
+                else if (Same(current[match.Value], record))
+                {
+                    run.Unchanged++;
+                    run.Outcomes[p.Line] = "unchanged";
+                }
+                else
+                    updates.Add((p, match.Value));
+                if (record.Related is not null)
+                    run.Links.Add((p.Line, match ?? inserts[^1].Id, record.Related));
+            }
+
+            var wasLive = current.Values.Where(c => c.Status == "published").Select(c => c.Id!.Value).ToHashSet();
+            var written = inserts.Concat(updates).ToList();
+            if (written.Count > 0)
+            {
+                await UpsertTagsAsync(connection, tx, written.SelectMany(w => w.P.Record.Tags!), ct);
+                if (inserts.Count > 0)
+                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.InsertArticles, Arrays(inserts, language), tx, cancellationToken: ct));
+                if (updates.Count > 0)
+                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.UpdateArticles, Arrays(updates, language), tx, cancellationToken: ct));
+                await ReplaceTagLinksAsync(connection, tx, written, ct);
+                await AddCorrectionsAsync(connection, tx, written, ct);
+                await RecordAsync(connection, tx, written.Select(w => w.Id).ToArray(), wasLive, actor, ct);
+            }
+            await tx.CommitAsync(ct);
+            run.Created += inserts.Count;
+            run.Updated += updates.Count;
+            foreach (var (p, _) in inserts)
+                run.Outcomes[p.Line] = "created";
+            foreach (var (p, _) in updates)
+                run.Outcomes[p.Line] = "updated";
+        }
+        catch (PostgresException e)
+        {
+            // Nothing of this batch was committed: every line in it is reported, none half-written.
+            await tx.RollbackAsync(CancellationToken.None);
+            run.Links.RemoveAll(l => batch.Any(p => p.Line == l.Line));
+            foreach (var p in batch.Where(p => !run.Outcomes.ContainsKey(p.Line)))
+                run.Fail(p.Line, null, $"The batch holding this line could not be written: {e.MessageText}");
+            run.Unchanged -= batch.Count(p => run.Outcomes.Remove(p.Line));
+        }
+    }
+
+    /// <summary>An article is unchanged when everything the file says about it is already so (its update time aside).</summary>
+    private static bool Same(ArticleRecord stored, ArticleRecord incoming)
+    {
+        var a = JsonSerializer.SerializeToNode(stored with { Id = null, UpdatedAt = null }, JsonSerializerOptions.Web)!.AsObject();
+        var b = JsonSerializer.SerializeToNode(incoming with { Id = null, UpdatedAt = null }, JsonSerializerOptions.Web)!.AsObject();
+        foreach (var (field, value) in new (string, object?)[] { ("createdAt", incoming.CreatedAt), ("related", incoming.Related), ("corrections", incoming.Corrections) })
+        {
+            if (value is null)
+            {
+                a.Remove(field);
+                b.Remove(field);
+            }
+        }
+        return JsonNode.DeepEquals(a, b);
+    }
+
+    private static Task UpsertTagsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<TagRef> tags, CancellationToken ct)
+    {
+        var distinct = tags.DistinctBy(t => t.Slug).ToList();
+        return connection.ExecuteAsync(new CommandDefinition(TransferSql.UpsertTags, new
+        {
+            slugs = distinct.Select(t => t.Slug).ToArray(), names = distinct.Select(t => t.Name).ToArray(), kinds = distinct.Select(t => t.Kind).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
+    private static object Arrays(List<(Parsed P, Guid Id)> rows, string language)
+    {
+        // Markdown rendering and sanitizing is the CPU-heavy part: spread it over the cores.
+        var bodies = rows.AsParallel().AsOrdered().Select(r => ArticleBody.Render(r.P.Record.BodyMarkdown)).ToArray();
+        var records = rows.Select(r => r.P.Record).ToArray();
+        return new
+        {
+            ids = rows.Select(r => r.Id).ToArray(),
+            slugs = records.Select(r => r.Slug).ToArray(),
+            titles = records.Select(r => r.Title).ToArray(),
+            summaries = records.Select(r => r.Summary).ToArray(),
+            bodies = records.Select(r => r.BodyMarkdown).ToArray(),
+            htmls = bodies.Select(b => b.Html).ToArray(),
+            outlines = bodies.Select(b => StoredJson.Write(b.Outline)).ToArray(),
+            sources = records.Select(r => StoredJson.Write(r.Sources)).ToArray(),
+            ais = records.Select(r => r.AiGenerated).ToArray(),
+            disclosures = records.Select(r => r.Disclosure).ToArray(),
+            heroes = records.Select(r => StoredJson.WriteOrNull(r.HeroImage)).ToArray(),
+            canonicals = records.Select(r => r.CanonicalUrl).ToArray(),
+            words = bodies.Select(b => b.WordCount).ToArray(),
+            readings = bodies.Select(b => b.ReadingTimeMinutes).ToArray(),
+            statuses = records.Select(r => r.Status).ToArray(),
+            published = records.Select(r => r.PublishedAt).ToArray(),
+            created = records.Select(r => r.CreatedAt).ToArray(),
+            updated = records.Select(r => r.UpdatedAt).ToArray(),
+            tagNames = records.Select(r => string.Join(' ', r.Tags!.Select(t => t.Name))).ToArray(),
+            language,
+        };
+    }
+
+    private static Task ReplaceTagLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id)> rows, CancellationToken ct)
+    {
+        var links = rows.SelectMany(r => r.P.Record.Tags!.Select((t, i) => (r.Id, t.Slug, Position: i + 1))).ToList();
+        return connection.ExecuteAsync(new CommandDefinition(TransferSql.ReplaceTagLinks, new
+        {
+            ids = rows.Select(r => r.Id).ToArray(),
+            articleIds = links.Select(l => l.Id).ToArray(), tagSlugs = links.Select(l => l.Slug).ToArray(), positions = links.Select(l => l.Position).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
+    private static Task AddCorrectionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id)> rows, CancellationToken ct)
+    {
+        var notes = rows.SelectMany(r => (r.P.Record.Corrections ?? []).Select(c => (r.Id, c))).ToList();
+        if (notes.Count == 0)
+            return Task.CompletedTask;
+        return connection.ExecuteAsync(new CommandDefinition(TransferSql.AddCorrections, new
+        {
+            articleIds = notes.Select(n => n.Id).ToArray(), kinds = notes.Select(n => n.c.Kind).ToArray(),
+            texts = notes.Select(n => n.c.Text).ToArray(), times = notes.Select(n => n.c.CreatedAt).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
+    /// <summary>Revisions for every written article; events and change-feed entries for those the public can or could see.</summary>
+    private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid[] ids, HashSet<Guid> wasLive, Actor actor, CancellationToken ct)
+    {
+        var siteUrl = options.Value.SiteUrl;
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"select {ArticleSql.FullColumns} from articles a where a.id = any(@ids);\n{ArticleSql.TagsOfArticles}", new { ids }, tx, cancellationToken: ct));
+        var rows = (await results.ReadAsync<ArticleRow>()).AsList();
+        var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
+        var articles = rows.Select(r => r.ToArticle(tags.TagsOf(r.Id), siteUrl)).ToList();
+
+        await connection.ExecuteAsync(new CommandDefinition(TransferSql.AddRevisions, new
+        {
+            ids = articles.Select(a => a.Id).ToArray(),
+            snapshots = articles.Select(a => StoredJson.Write(new RevisionSnapshot(a, []))).ToArray(),
+            keyId = actor.KeyId, keyName = actor.KeyName,
+        }, tx, cancellationToken: ct));
+
+        var announced = articles
+            .Select(a => (Article: a, Was: wasLive.Contains(a.Id), Is: a.Status == "published"))
+            .Where(x => x.Was || x.Is)
+            .Select(x => (x.Article, x.Is, Type: (x.Was, x.Is) switch
+            {
+                (false, true) => EventTypes.ArticlePublished,
+                (true, true) => EventTypes.ArticleUpdated,
+                _ => x.Article.Status == "archived" ? EventTypes.ArticleArchived : EventTypes.ArticleUnpublished,
+            }))
+            .ToList();
+        if (announced.Count == 0)
+            return;
+        await connection.ExecuteAsync(new CommandDefinition(TransferSql.AddEvents, new
+        {
+            types = announced.Select(a => a.Type).ToArray(),
+            articleIds = announced.Select(a => a.Article.Id).ToArray(),
+            datas = announced.Select(a => StoredJson.Write(new { article = Card(a.Article) })).ToArray(),
+        }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(TransferSql.MoveInChangeFeed, new
+        {
+            ids = announced.Select(a => a.Article.Id).ToArray(),
+            slugs = announced.Select(a => a.Article.Slug).ToArray(),
+            visibles = announced.Select(a => a.Is).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
+    private static ArticleCard Card(Article a) => new(
+        a.Id, a.Slug, a.Title, a.Summary, a.PublishedAt, a.CreatedAt, a.UpdatedAt, a.Status, a.Tags, a.HeroImage, a.AiGenerated,
+        a.ReadingTimeMinutes, a.CanonicalUrl);
+
+    /// <summary>Curated links, once every article of the file exists. A link to a slug that exists nowhere is reported.</summary>
+    private async Task SetLinksAsync(Run run, CancellationToken ct)
+    {
+        foreach (var chunk in run.Links.Chunk(BatchSize))
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            var slugs = chunk.SelectMany(c => c.Related).Distinct().ToArray();
+            var ids = (await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(TransferSql.IdsBySlug, new { slugs }, tx, cancellationToken: ct)))
+                .ToDictionary(r => r.Slug, r => r.Id);
+            var currentLinks = (await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(TransferSql.RelatedSlugs,
+                new { ids = chunk.Select(c => c.Id).ToArray() }, tx, cancellationToken: ct))).ToLookup(r => r.ArticleId, r => r.Slug);
+
+            var changed = new List<(Guid Id, Guid[] Related)>();
+            foreach (var (line, id, related) in chunk)
+            {
+                if (related.FirstOrDefault(s => !ids.ContainsKey(s)) is { } missing)
+                {
+                    run.Fail(line, "related", $"No article has the slug '{missing}'; this article's curated links were left as they were.");
+                    continue;
+                }
+                if (currentLinks[id].SequenceEqual(related))
+                    continue;
+                changed.Add((id, related.Select(s => ids[s]).ToArray()));
+                if (run.Outcomes.GetValueOrDefault(line) == "unchanged")
+                {
+                    run.Unchanged--;
+                    run.Updated++;
+                }
+            }
+            if (changed.Count > 0)
+            {
+                var links = changed.SelectMany(c => c.Related.Select((r, i) => (c.Id, Related: r, Position: i + 1))).ToList();
+                await connection.ExecuteAsync(new CommandDefinition(TransferSql.ReplaceRelatedLinks, new
+                {
+                    ids = changed.Select(c => c.Id).ToArray(),
+                    articleIds = links.Select(l => l.Id).ToArray(), relatedIds = links.Select(l => l.Related).ToArray(), positions = links.Select(l => l.Position).ToArray(),
+                }, tx, cancellationToken: ct));
+            }
+            await tx.CommitAsync(ct);
+        }
+    }
+
+    private static JsonSerializerOptions Strict()
+    {
+        var o = new JsonSerializerOptions(JsonSerializerDefaults.Web);
+        HttpConventions.Configure(o);
+        return o;
+    }
+}

@@ -1,0 +1,147 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json.Nodes;
+using HeadlessNews.Tests.Infrastructure;
+
+namespace HeadlessNews.Tests.Features.Transfer;
+
+public sealed class TransferTests : ApiTestBase
+{
+    private async Task<string> ExportAsync()
+    {
+        var response = await Admin.GetAsync("/api/v1/manage/export");
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/x-ndjson"));
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private async Task<JsonNode> ImportAsync(string ndjson, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        var content = new StringContent(ndjson, Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        var response = await Admin.PostAsync("/api/v1/manage/import", content);
+        Assert.That(response.StatusCode, Is.EqualTo(expected), await response.Content.ReadAsStringAsync());
+        return await ReadJsonAsync(response);
+    }
+
+    /// <summary>A newsroom with every kind of content an export must carry.</summary>
+    private async Task ArrangeNewsroomAsync()
+    {
+        await CreateTagAsync("elections", "topic", "Elections");
+        await CreateTagAsync("lisbon", "place", "Lisbon");
+        var background = await CreatePublishedAsync("election-background", ["elections"]);
+        var (lead, version) = await CreateArticleAsync("lisbon-votes", ["elections", "lisbon"], new
+        {
+            aiGenerated = true,
+            disclosure = "Drafted with an AI tool from the results below.",
+            sources = new[] { new { title = "Official results", url = "https://results.example.org/lisbon", publisher = "Electoral office" } },
+            heroImage = new { url = "https://img.example.org/lisbon.jpg", alt = "Ballot boxes", credit = "Photo desk" },
+            canonicalUrl = "https://elsewhere.example.org/lisbon-votes",
+        });
+        var related = await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/articles/{lead}/related", new { articleIds = new[] { background } }, version);
+        version = (await ReadJsonAsync(related))["version"]!.GetValue<int>();
+        version = await PublishAsync(lead, version, DateTimeOffset.UtcNow.AddHours(-2));
+        await SendAsync(Admin, HttpMethod.Post, $"/api/v1/manage/articles/{lead}/corrections", new { kind = "correction", text = "Turnout was 61 per cent, not 16." }, version);
+        await CreateArticleAsync("draft-analysis", ["lisbon"]);
+        await CreatePublishedAsync("results-tomorrow", publishAt: DateTimeOffset.UtcNow.AddDays(1));
+        var archived = await CreatePublishedAsync("old-poll");
+        var current = (await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{archived}")))["version"]!.GetValue<int>();
+        await SendAsync(Admin, HttpMethod.Post, $"/api/v1/manage/articles/{archived}/archive", null, current);
+    }
+
+    [Test]
+    public async Task ExportThenImportIntoAnEmptyDatabaseGivesBackTheSameContent()
+    {
+        await ArrangeNewsroomAsync();
+        var exported = await ExportAsync();
+        var lines = exported.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.That(lines, Has.Length.EqualTo(5));
+        var lead = JsonNode.Parse(lines.Single(l => l.Contains("\"lisbon-votes\"")))!;
+        Assert.That(lead["related"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(new[] { "election-background" }));
+        Assert.That(lead["tags"]![1]!["kind"]!.GetValue<string>(), Is.EqualTo("place"));
+        Assert.That(lead["corrections"]!.AsArray(), Has.Count.EqualTo(1));
+
+        await GlobalSetup.ResetAsync();
+        var summary = await ImportAsync(exported);
+        Assert.That(summary["created"]!.GetValue<int>(), Is.EqualTo(5));
+        Assert.That(summary["failed"]!.GetValue<int>(), Is.Zero, summary.ToJsonString());
+
+        Assert.That(await ExportAsync(), Is.EqualTo(exported), "the same content, ids, times, links and notes");
+        var page = await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/articles/lisbon-votes"));
+        Assert.That(page["related"]![0]!["slug"]!.GetValue<string>(), Is.EqualTo("election-background"));
+        Assert.That(page["corrections"]!.AsArray(), Has.Count.EqualTo(1));
+        Assert.That(page["bodyHtml"]!.GetValue<string>(), Does.Contain("<h2"));
+        await AssertProblemAsync(await Anonymous.GetAsync("/api/v1/articles/draft-analysis"), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await Anonymous.GetAsync("/api/v1/articles/results-tomorrow"), HttpStatusCode.NotFound);
+        Assert.That((await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/tags/lisbon")))["articleCount"]!.GetValue<int>(), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task ReimportingTheSameFileChangesNothing()
+    {
+        await ArrangeNewsroomAsync();
+        var exported = await ExportAsync();
+        var before = await SnapshotAsync();
+        var revisions = await SqlAsync<long>("select count(*) from article_revisions");
+
+        var summary = await ImportAsync(exported);
+        Assert.That(summary["unchanged"]!.GetValue<int>(), Is.EqualTo(5), summary.ToJsonString());
+        Assert.That(summary["created"]!.GetValue<int>() + summary["updated"]!.GetValue<int>(), Is.Zero);
+        Assert.That(await SnapshotAsync(), Is.EqualTo(before));
+        Assert.That(await SqlAsync<long>("select count(*) from article_revisions"), Is.EqualTo(revisions));
+    }
+
+    [Test]
+    public async Task BadLinesAreReportedByNumberAndWriteNothingWhileGoodLinesAreCommitted()
+    {
+        await CreateTagAsync("ports", "topic", "Ports");
+        string Line(string slug, string extra = "") =>
+            $$"""{"slug":"{{slug}}","title":"Title of {{slug}}","status":"published","publishedAt":"2026-01-0{{slug.Length % 9 + 1}}T10:00:00Z","aiGenerated":false,"tags":[{"slug":"ports","name":"Ports","kind":"topic"}]{{extra}}}""";
+        var file = string.Join('\n',
+            Line("good-one"),
+            """{"slug":"broken-json","title":""",
+            Line("bad-title", ",\"title\":\"\"").Replace("\"title\":\"Title of bad-title\",", ""),
+            "",
+            Line("unknown-field", ",\"secretField\":1"),
+            Line("ai-without-sources", "").Replace("\"aiGenerated\":false", "\"aiGenerated\":true"),
+            Line("bad-status").Replace("\"published\"", "\"live\""),
+            Line("good-two", ",\"related\":[\"good-one\"]"),
+            Line("good-one"),
+            Line("links-nowhere", ",\"related\":[\"no-such-article\"]"));
+
+        var before = await SqlAsync<long>("select count(*) from articles");
+        var summary = await ImportAsync(file);
+        var errors = summary["errors"]!.AsArray().Select(e => (Line: e!["line"]!.GetValue<int>(), Message: e["message"]!.GetValue<string>())).ToList();
+        Assert.That(errors.Select(e => e.Line), Is.EqualTo(new[] { 2, 3, 5, 6, 7, 9, 10 }), summary.ToJsonString());
+        Assert.That(errors.Single(e => e.Line == 9).Message, Does.Contain("earlier line"));
+        Assert.That(errors.Single(e => e.Line == 10).Message, Does.Contain("no-such-article"));
+        Assert.That(summary["created"]!.GetValue<int>(), Is.EqualTo(3));
+        Assert.That(await SqlAsync<long>("select count(*) from articles") - before, Is.EqualTo(3));
+        Assert.That(await SqlAsync<long>("select count(*) from articles where slug in ('broken-json', 'bad-title', 'unknown-field', 'ai-without-sources', 'bad-status')"), Is.Zero);
+        var two = await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/articles/good-two"));
+        Assert.That(two["related"]![0]!["slug"]!.GetValue<string>(), Is.EqualTo("good-one"));
+    }
+
+    [Test]
+    public async Task ImportNeedsAnAdminAndNdjson()
+    {
+        using var editor = await ClientWithRoleAsync("editor");
+        var content = new StringContent("{}", Encoding.UTF8, "application/x-ndjson");
+        Assert.That((await editor.PostAsync("/api/v1/manage/import", content)).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        Assert.That((await editor.GetAsync("/api/v1/manage/export")).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        await AssertProblemAsync(await Admin.PostAsync("/api/v1/manage/import", new StringContent("{}", Encoding.UTF8, "application/json")),
+            HttpStatusCode.UnsupportedMediaType);
+        var audit = await ReadJsonAsync(await Admin.GetAsync("/api/v1/manage/audit?resourceType=import"));
+        Assert.That(audit["items"]!.AsArray().Select(e => e!["statusCode"]!.GetValue<int>()), Is.EquivalentTo(new[] { 415, 403 }));
+    }
+
+    [Test]
+    public async Task ImportedPublishedArticlesReachTheChangeFeed()
+    {
+        await ImportAsync("""{"slug":"imported-news","title":"Imported news","status":"published","publishedAt":"2026-02-01T08:00:00Z","aiGenerated":false}""");
+        var changes = await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/changes"));
+        Assert.That(changes["items"]!.AsArray().Select(i => i!["slug"]!.GetValue<string>()), Is.EqualTo(new[] { "imported-news" }));
+        Assert.That(await SqlAsync<string>("select action from article_revisions"), Is.EqualTo("imported"));
+    }
+}
