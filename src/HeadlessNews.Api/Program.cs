@@ -20,6 +20,9 @@ if (args is ["healthcheck", ..])
     return await HealthProbe.RunAsync(args);
 
 var builder = WebApplication.CreateBuilder(args);
+// The commands print their own progress: only warnings and errors from the rest.
+if (args is ["migrate" or "export" or "import", ..])
+    builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Configuration
 builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section);

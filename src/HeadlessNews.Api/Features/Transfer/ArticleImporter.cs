@@ -35,6 +35,7 @@ internal sealed class ArticleImporter(
 
     private sealed record Parsed(int Line, ArticleRecord Record);
 
+    /// <summary>The whole import's tally. Batches write in parallel and merge into it under its lock.</summary>
     private sealed class Run
     {
         public int Lines, Created, Updated, Unchanged, Failed;
@@ -46,18 +47,60 @@ internal sealed class ArticleImporter(
 
         public void Fail(int line, string? field, string message)
         {
-            Failed++;
-            if (Errors.Count < MaxReportedErrors)
-                Errors.Add(new ImportError(line, field, message));
+            lock (this)
+            {
+                Failed++;
+                if (Errors.Count < MaxReportedErrors)
+                    Errors.Add(new ImportError(line, field, message));
+            }
+        }
+
+        public void Merge(Batch batch)
+        {
+            lock (this)
+            {
+                Created += batch.Created;
+                Updated += batch.Updated;
+                Unchanged += batch.Unchanged;
+                Links.AddRange(batch.Links);
+                foreach (var (line, outcome) in batch.Outcomes)
+                    Outcomes[line] = outcome;
+            }
         }
     }
+
+    /// <summary>What one batch did; merged into the run only once it has committed.</summary>
+    private sealed class Batch
+    {
+        public int Created, Updated, Unchanged;
+        public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
+        public readonly Dictionary<int, string> Outcomes = [];
+    }
+
+    // Two batches in flight: PostgreSQL indexes one (to_tsvector is most of the cost) while the other is prepared.
+    private const int Parallelism = 2;
 
     public async Task<ImportSummary> ImportAsync(TextReader reader, Actor actor, IProgress<int>? progress, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         var run = new Run();
         var batch = new List<Parsed>(BatchSize);
+        var writers = new List<Task>();
         var number = 0;
+        async Task FlushAsync()
+        {
+            var full = batch;
+            batch = new List<Parsed>(BatchSize);
+            if (writers.Count == Parallelism)
+            {
+                var done = await Task.WhenAny(writers);
+                writers.Remove(done);
+                await done;
+            }
+            writers.Add(Task.Run(() => WriteBatchAsync(full, actor, run, ct), ct));
+            progress?.Report(run.Lines);
+        }
+
         while (await reader.ReadLineAsync(ct) is { } text)
         {
             number++;
@@ -67,18 +110,16 @@ internal sealed class ArticleImporter(
             if (Check(number, text, run) is { } parsed)
                 batch.Add(parsed);
             if (batch.Count == BatchSize)
-            {
-                await WriteBatchAsync(batch, actor, run, ct);
-                batch.Clear();
-                progress?.Report(run.Lines);
-            }
+                await FlushAsync();
         }
         if (batch.Count > 0)
-            await WriteBatchAsync(batch, actor, run, ct);
+            await FlushAsync();
+        await Task.WhenAll(writers);
         await SetLinksAsync(run, ct);
         progress?.Report(run.Lines);
         await cache.EverythingChangedAsync();
-        return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed, run.Errors, Math.Round(started.Elapsed.TotalSeconds, 2));
+        return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
+            run.Errors.OrderBy(e => e.Line).ToList(), Math.Round(started.Elapsed.TotalSeconds, 2));
     }
 
     /// <summary>Parses and validates one line with the API's rules; null (and an error) when it is refused.</summary>
@@ -148,6 +189,7 @@ internal sealed class ArticleImporter(
 
     private async Task WriteBatchAsync(List<Parsed> batch, Actor actor, Run run, CancellationToken ct)
     {
+        var result = new Batch();
         var language = options.Value.Search.Language;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -178,44 +220,47 @@ internal sealed class ArticleImporter(
                     inserts.Add((p, record.Id ?? Guid.CreateVersion7()));
                 else if (Same(current[match.Value], record))
                 {
-                    run.Unchanged++;
-                    run.Outcomes[p.Line] = "unchanged";
+                    result.Unchanged++;
+                    result.Outcomes[p.Line] = "unchanged";
                 }
                 else
                     updates.Add((p, match.Value));
                 if (record.Related is not null)
-                    run.Links.Add((p.Line, match ?? inserts[^1].Id, record.Related));
+                    result.Links.Add((p.Line, match ?? inserts[^1].Id, record.Related));
             }
 
             var wasLive = current.Values.Where(c => c.Status == "published").Select(c => c.Id!.Value).ToHashSet();
-            var written = inserts.Concat(updates).ToList();
-            if (written.Count > 0)
+            if (inserts.Count + updates.Count > 0)
             {
+                // Markdown rendering and sanitizing is the CPU-heavy part on our side: spread it over the cores.
+                var written = inserts.Concat(updates).AsParallel().AsOrdered()
+                    .Select(w => (w.P, w.Id, Body: ArticleBody.Render(w.P.Record.BodyMarkdown))).ToList();
                 await UpsertTagsAsync(connection, tx, written.SelectMany(w => w.P.Record.Tags!), ct);
                 if (inserts.Count > 0)
-                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.InsertArticles, Arrays(inserts, language), tx, cancellationToken: ct));
+                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.InsertArticles,
+                        Arrays(written[..inserts.Count], language), tx, cancellationToken: ct));
                 if (updates.Count > 0)
-                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.UpdateArticles, Arrays(updates, language), tx, cancellationToken: ct));
+                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.UpdateArticles,
+                        Arrays(written[inserts.Count..], language), tx, cancellationToken: ct));
                 await ReplaceTagLinksAsync(connection, tx, written, ct);
                 await AddCorrectionsAsync(connection, tx, written, ct);
-                await RecordAsync(connection, tx, written.Select(w => w.Id).ToArray(), wasLive, actor, ct);
+                await RecordAsync(connection, tx, written, wasLive, actor, ct);
             }
             await tx.CommitAsync(ct);
-            run.Created += inserts.Count;
-            run.Updated += updates.Count;
+            result.Created = inserts.Count;
+            result.Updated = updates.Count;
             foreach (var (p, _) in inserts)
-                run.Outcomes[p.Line] = "created";
+                result.Outcomes[p.Line] = "created";
             foreach (var (p, _) in updates)
-                run.Outcomes[p.Line] = "updated";
+                result.Outcomes[p.Line] = "updated";
+            run.Merge(result);
         }
         catch (PostgresException e)
         {
             // Nothing of this batch was committed: every line in it is reported, none half-written.
             await tx.RollbackAsync(CancellationToken.None);
-            run.Links.RemoveAll(l => batch.Any(p => p.Line == l.Line));
-            foreach (var p in batch.Where(p => !run.Outcomes.ContainsKey(p.Line)))
+            foreach (var p in batch)
                 run.Fail(p.Line, null, $"The batch holding this line could not be written: {e.MessageText}");
-            run.Unchanged -= batch.Count(p => run.Outcomes.Remove(p.Line));
         }
     }
 
@@ -237,17 +282,17 @@ internal sealed class ArticleImporter(
 
     private static Task UpsertTagsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<TagRef> tags, CancellationToken ct)
     {
-        var distinct = tags.DistinctBy(t => t.Slug).ToList();
+        // In slug order, so two batches adding the same new tags wait for each other instead of deadlocking.
+        var distinct = tags.DistinctBy(t => t.Slug).OrderBy(t => t.Slug, StringComparer.Ordinal).ToList();
         return connection.ExecuteAsync(new CommandDefinition(TransferSql.UpsertTags, new
         {
             slugs = distinct.Select(t => t.Slug).ToArray(), names = distinct.Select(t => t.Name).ToArray(), kinds = distinct.Select(t => t.Kind).ToArray(),
         }, tx, cancellationToken: ct));
     }
 
-    private static object Arrays(List<(Parsed P, Guid Id)> rows, string language)
+    private static object Arrays(List<(Parsed P, Guid Id, RenderedBody Body)> rows, string language)
     {
-        // Markdown rendering and sanitizing is the CPU-heavy part: spread it over the cores.
-        var bodies = rows.AsParallel().AsOrdered().Select(r => ArticleBody.Render(r.P.Record.BodyMarkdown)).ToArray();
+        var bodies = rows.Select(r => r.Body).ToArray();
         var records = rows.Select(r => r.P.Record).ToArray();
         return new
         {
@@ -274,7 +319,7 @@ internal sealed class ArticleImporter(
         };
     }
 
-    private static Task ReplaceTagLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id)> rows, CancellationToken ct)
+    private static Task ReplaceTagLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> rows, CancellationToken ct)
     {
         var links = rows.SelectMany(r => r.P.Record.Tags!.Select((t, i) => (r.Id, t.Slug, Position: i + 1))).ToList();
         return connection.ExecuteAsync(new CommandDefinition(TransferSql.ReplaceTagLinks, new
@@ -284,7 +329,7 @@ internal sealed class ArticleImporter(
         }, tx, cancellationToken: ct));
     }
 
-    private static Task AddCorrectionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id)> rows, CancellationToken ct)
+    private static Task AddCorrectionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> rows, CancellationToken ct)
     {
         var notes = rows.SelectMany(r => (r.P.Record.Corrections ?? []).Select(c => (r.Id, c))).ToList();
         if (notes.Count == 0)
@@ -296,15 +341,38 @@ internal sealed class ArticleImporter(
         }, tx, cancellationToken: ct));
     }
 
-    /// <summary>Revisions for every written article; events and change-feed entries for those the public can or could see.</summary>
-    private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid[] ids, HashSet<Guid> wasLive, Actor actor, CancellationToken ct)
+    private sealed class WrittenRow
+    {
+        public Guid Id { get; init; }
+        public int Version { get; init; }
+        public string Status { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public DateTime UpdatedAt { get; init; }
+        public string Corrections { get; init; } = "[]";
+    }
+
+    /// <summary>
+    /// Revisions for every written article; events and change-feed entries for those the public can or could see.
+    /// Only what the database decided (version, status, times, notes) is read back; the rest is the line itself.
+    /// </summary>
+    private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> written,
+        HashSet<Guid> wasLive, Actor actor, CancellationToken ct)
     {
         var siteUrl = options.Value.SiteUrl;
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"select {ArticleSql.FullColumns} from articles a where a.id = any(@ids);\n{ArticleSql.TagsOfArticles}", new { ids }, tx, cancellationToken: ct));
-        var rows = (await results.ReadAsync<ArticleRow>()).AsList();
-        var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
-        var articles = rows.Select(r => r.ToArticle(tags.TagsOf(r.Id), siteUrl)).ToList();
+        var stored = (await connection.QueryAsync<WrittenRow>(new CommandDefinition(TransferSql.Written,
+            new { ids = written.Select(w => w.Id).ToArray() }, tx, cancellationToken: ct))).ToDictionary(r => r.Id);
+        var articles = written.Select(w =>
+        {
+            var (r, row) = (w.P.Record, stored[w.Id]);
+            return new Article
+            {
+                Id = w.Id, Slug = r.Slug, Title = r.Title, Summary = r.Summary, BodyMarkdown = r.BodyMarkdown!, BodyHtml = w.Body.Html,
+                Outline = w.Body.Outline, Status = row.Status, PublishedAt = r.PublishedAt, CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
+                Tags = r.Tags!, Sources = r.Sources!, AiGenerated = r.AiGenerated, Disclosure = r.Disclosure, HeroImage = r.HeroImage,
+                CanonicalUrl = ArticleMapping.CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), WordCount = w.Body.WordCount,
+                ReadingTimeMinutes = w.Body.ReadingTimeMinutes, Corrections = StoredJson.ReadList<CorrectionNote>(row.Corrections), Version = row.Version,
+            };
+        }).ToList();
 
         await connection.ExecuteAsync(new CommandDefinition(TransferSql.AddRevisions, new
         {

@@ -31,8 +31,18 @@ internal static class TransferSql
         on conflict (slug) do nothing
         """;
 
+    // Two index lookups; "id = any(...) or slug = any(...)" would scan the table.
     public const string Existing = """
-        select id, slug from articles where id = any(@ids) or slug = any(@slugs)
+        select id, slug from articles where id = any(@ids)
+        union
+        select id, slug from articles where slug = any(@slugs)
+        """;
+
+    // What the database decided for the rows just written; the rest of each article is already in hand.
+    public const string Written = """
+        select id, version, case when status = 'scheduled' and published_at <= now() then 'published' else status end as status,
+               created_at, updated_at, corrections::text as corrections
+        from articles where id = any(@ids)
         """;
 
     private const string Columns = """

@@ -124,6 +124,22 @@ public sealed class TransferTests : ApiTestBase
     }
 
     [Test]
+    public async Task AFileOfSeveralBatchesWrittenInParallelImportsCompletelyWithLinksAcrossBatches()
+    {
+        // 2,500 lines are three batches of the importer, two written at once; each article links to one a batch away.
+        var lines = Enumerable.Range(0, 2500).Select(i =>
+            $$"""{"slug":"wire-{{i}}","title":"Wire story {{i}}","status":"{{(i % 5 == 0 ? "draft" : "published")}}","publishedAt":"2026-03-01T00:00:00Z","bodyMarkdown":"## Part\n\nWords {{i}}.","tags":[{"slug":"wire-{{i % 7}}","name":"Wire {{i % 7}}","kind":"topic"}],"related":["wire-{{(i + 1200) % 2500}}"]}""").ToList();
+        var summary = await ImportAsync(string.Join('\n', lines));
+        Assert.That(summary["created"]!.GetValue<int>(), Is.EqualTo(2500), summary.ToJsonString());
+        Assert.That(summary["failed"]!.GetValue<int>(), Is.Zero);
+        Assert.That(await SqlAsync<long>("select count(*) from related_links"), Is.EqualTo(2500));
+        Assert.That(await SqlAsync<long>("select count(*) from tags"), Is.EqualTo(7));
+        Assert.That(await SqlAsync<long>("select count(*) from article_changes"), Is.EqualTo(2000));
+        var again = await ImportAsync(string.Join('\n', lines));
+        Assert.That(again["unchanged"]!.GetValue<int>(), Is.EqualTo(2500));
+    }
+
+    [Test]
     public async Task ImportNeedsAnAdminAndNdjson()
     {
         using var editor = await ClientWithRoleAsync("editor");

@@ -10,6 +10,8 @@ create table article_revisions (
     snapshot   jsonb not null,
     primary key (article_id, number)
 );
+-- Snapshots are whole articles: lz4 compresses them several times faster than the default.
+alter table article_revisions alter column snapshot set compression lz4;
 
 -- Corrections and update notes, as newsrooms publish them: appended, shown in order, never edited or removed
 -- (only deleting the whole article takes them with it).
