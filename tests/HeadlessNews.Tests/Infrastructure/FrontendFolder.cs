@@ -1,0 +1,42 @@
+namespace HeadlessNews.Tests.Infrastructure;
+
+/// <summary>
+/// The repository's frontend/ folder: its npm packages (installed once per test run with `npm ci`, from the
+/// committed package-lock.json) and the client generated from the committed openapi.yaml.
+/// </summary>
+internal static class FrontendFolder
+{
+    private static readonly SemaphoreSlim Gate = new(1, 1);
+    private static bool _prepared;
+
+    public static string Path { get; } = System.IO.Path.Combine(RepositoryRoot(), "frontend");
+
+    /// <summary>npm ci, then the TypeScript client generated from openapi.yaml and the pages bundled with it.</summary>
+    public static async Task PrepareAsync()
+    {
+        await Gate.WaitAsync();
+        try
+        {
+            if (_prepared)
+                return;
+            (await ExternalProcess.RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", Path, timeoutSeconds: 600)).AssertSucceeded("npm ci");
+            (await ExternalProcess.RunAsync("npm", "run build --silent", Path)).AssertSucceeded("generating the client and building the pages");
+            _prepared = true;
+        }
+        finally
+        {
+            Gate.Release();
+        }
+    }
+
+    public static Task<ExternalProcess.Result> NpxAsync(string arguments, IDictionary<string, string>? environment = null) =>
+        ExternalProcess.RunAsync("npx", "--no-install " + arguments, Path, environment);
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(System.IO.Path.Combine(directory.FullName, "HeadlessNews.sln")))
+            directory = directory.Parent;
+        return directory?.FullName ?? throw new InvalidOperationException("HeadlessNews.sln not found above " + AppContext.BaseDirectory);
+    }
+}

@@ -1,0 +1,29 @@
+namespace HeadlessNews.Tests.Infrastructure;
+
+/// <summary>
+/// The API on a real loopback port (Kestrel, not the in-memory test server), for clients that run in another
+/// process: node, a browser. Same database as the rest of the suite.
+/// </summary>
+internal sealed class LiveApi : IAsyncDisposable
+{
+    private readonly HeadlessNewsApiFactory _factory;
+
+    public string BaseUrl { get; }
+
+    private LiveApi(HeadlessNewsApiFactory factory, string baseUrl)
+    {
+        _factory = factory;
+        BaseUrl = baseUrl;
+    }
+
+    public static LiveApi Start()
+    {
+        var port = WebhookReceiver.FreePort();
+        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString);
+        factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
+        factory.StartServer();
+        return new LiveApi(factory, $"http://127.0.0.1:{port}");
+    }
+
+    public ValueTask DisposeAsync() => _factory.DisposeAsync();
+}
