@@ -11,7 +11,7 @@ internal static class FrontendFolder
 
     public static string Path { get; } = System.IO.Path.Combine(RepositoryRoot(), "frontend");
 
-    /// <summary>npm ci, then the TypeScript client generated from openapi.yaml and the pages bundled with it.</summary>
+    /// <summary>Node.js and chromium (apt, when missing), npm ci, then the TypeScript client generated from openapi.yaml and the pages bundled with it.</summary>
     public static async Task PrepareAsync()
     {
         await Gate.WaitAsync();
@@ -19,6 +19,8 @@ internal static class FrontendFolder
         {
             if (_prepared)
                 return;
+            var root = System.IO.Path.GetDirectoryName(Path)!;
+            (await ExternalProcess.RunAsync("bash", "scripts/frontend-tools.sh", root, timeoutSeconds: 900)).AssertSucceeded("installing Node.js and chromium");
             (await ExternalProcess.RunAsync("npm", "ci --no-audit --no-fund --loglevel=error", Path, timeoutSeconds: 600)).AssertSucceeded("npm ci");
             (await ExternalProcess.RunAsync("npm", "run build --silent", Path)).AssertSucceeded("generating the client and building the pages");
             _prepared = true;

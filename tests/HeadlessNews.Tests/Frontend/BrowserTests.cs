@@ -1,0 +1,149 @@
+using HeadlessNews.Api.Features.Demo;
+using HeadlessNews.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
+using Microsoft.Playwright;
+
+namespace HeadlessNews.Tests.Frontend;
+
+/// <summary>
+/// The reference front end (frontend/public, built with the generated client) in headless Chromium, Debian's
+/// package driven by Playwright (no browser download), served from its own origin and calling the API on
+/// another: cross-origin, as a real site would. Screenshots are attached to the test results.
+/// </summary>
+public sealed class BrowserTests : ApiTestBase
+{
+    private const string Lead = "washington-weighs-guarantees-in-exchange-for-a-frozen-front-line";
+    private static readonly string Chromium = new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser" }.FirstOrDefault(File.Exists)
+        ?? throw new InvalidOperationException("Chromium is not installed (apt-get install chromium); .ci/run installs it.");
+
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+    private WebApplication _site = null!;
+    private string _siteUrl = null!;
+    private LiveApi _api = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        await FrontendFolder.PrepareAsync();
+        _playwright = await Playwright.CreateAsync();
+        _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
+
+        // Any static server will do; this one is in-process so the test owns its lifetime.
+        var port = WebhookReceiver.FreePort();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        _site = builder.Build();
+        var files = new PhysicalFileProvider(Path.Combine(FrontendFolder.Path, "public"));
+        _site.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
+        _site.UseStaticFiles(new StaticFileOptions { FileProvider = files });
+        await _site.StartAsync();
+        _siteUrl = $"http://127.0.0.1:{port}";
+        _api = LiveApi.Start();
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _site.DisposeAsync();
+        await _api.DisposeAsync();
+    }
+
+    [SetUp]
+    public Task LoadDemoAsync() => GlobalSetup.Factory.Services.GetRequiredService<DemoContentLoader>().LoadAsync(CancellationToken.None);
+
+    private async Task<IPage> OpenAsync(string path)
+    {
+        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 900 } });
+        var separator = path.Contains('?') ? '&' : '?';
+        await page.GotoAsync($"{_siteUrl}/{path}{separator}api={Uri.EscapeDataString(_api.BaseUrl)}");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        return page;
+    }
+
+    private static async Task ScreenshotAsync(IPage page, string name)
+    {
+        var file = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"screenshot-{name}.png");
+        await page.ScreenshotAsync(new() { Path = file, FullPage = true });
+        TestContext.AddTestAttachment(file, name);
+    }
+
+    [Test]
+    public async Task TheLeadArticleRendersLikeTheSeedPage()
+    {
+        var page = await OpenAsync($"article.html?slug={Lead}");
+        await ScreenshotAsync(page, "article");
+
+        var api = await Anonymous.GetStringAsync($"/api/v1/articles/{Lead}");
+        var lead = System.Text.Json.Nodes.JsonNode.Parse(api)!;
+        Assert.That(await page.InnerTextAsync("#headline"), Is.EqualTo(lead["title"]!.GetValue<string>()));
+        Assert.That(await page.InnerTextAsync("#standfirst"), Is.EqualTo(lead["summary"]!.GetValue<string>()));
+        var sections = await page.Locator(".body h2").AllInnerTextsAsync();
+        Assert.That(sections, Is.EqualTo(lead["outline"]!.AsArray().Where(o => o!["level"]!.GetValue<int>() == 2).Select(o => o!["text"]!.GetValue<string>())));
+        Assert.That(sections, Has.Count.GreaterThanOrEqualTo(3));
+        Assert.That(await page.InnerTextAsync("#disclosure"), Does.Contain("AI"));
+        Assert.That(await page.Locator("#disclosure a").CountAsync(), Is.EqualTo(lead["sources"]!.AsArray().Count).And.GreaterThan(0));
+        Assert.That(await page.Locator("#related li").CountAsync(), Is.EqualTo(4));
+        Assert.That(await page.Locator(".tags a").CountAsync(), Is.EqualTo(lead["tags"]!.AsArray().Count));
+        Assert.That(await page.InnerTextAsync("#comments"), Does.Contain("Sign in").And.Contain("join the conversation"));
+    }
+
+    [Test]
+    public async Task ClickingARelatedCardOpensThatArticle()
+    {
+        var page = await OpenAsync($"article.html?slug={Lead}");
+        var first = page.Locator("#related li a").First;
+        var title = await first.InnerTextAsync();
+        await first.ClickAsync();
+        await page.WaitForURLAsync("**/article.html?slug=*");
+        await page.WaitForSelectorAsync("body[data-ready=true]");
+        Assert.That(await page.InnerTextAsync("#headline"), Is.EqualTo(title));
+        Assert.That(page.Url, Does.Not.Contain(Lead));
+    }
+
+    [Test]
+    public async Task LoadMoreAppendsTheNextPageWithoutDuplicates()
+    {
+        var page = await OpenAsync("index.html");
+        var firstPage = await page.Locator("#articles li").CountAsync();
+        Assert.That(firstPage, Is.EqualTo(6));
+        await page.ClickAsync("#load-more");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#articles li').length > 6");
+        await ScreenshotAsync(page, "home");
+        var titles = await page.Locator("#articles li .card-title").AllInnerTextsAsync();
+        Assert.That(titles, Is.Unique);
+        Assert.That(titles.Count, Is.EqualTo(12));
+
+        // Until the list ends: the button goes away and every published article was shown once.
+        while (await page.Locator("#load-more").IsVisibleAsync())
+        {
+            var before = await page.Locator("#articles li").CountAsync();
+            await page.ClickAsync("#load-more");
+            await page.WaitForFunctionAsync($"document.querySelectorAll('#articles li').length > {before} || document.querySelector('#load-more').hidden");
+        }
+        var all = await page.Locator("#articles li .card-title").AllInnerTextsAsync();
+        Assert.That(all, Is.Unique);
+        Assert.That(all, Has.Count.EqualTo(13));
+    }
+
+    [Test]
+    public async Task TheTagFilterAndTheTagPageShowOnlyThatTagsArticles()
+    {
+        var page = await OpenAsync("index.html");
+        await page.SelectOptionAsync("#tag-filter", "ukraine");
+        await page.WaitForFunctionAsync("document.querySelectorAll('#articles li').length > 0 && [...document.querySelectorAll('#articles .card-meta')].every(m => m.textContent.includes('Ukraine'))");
+
+        var tagPage = await OpenAsync("tag.html?slug=ukraine");
+        Assert.That(await tagPage.InnerTextAsync("#tag-name"), Is.EqualTo("Ukraine"));
+        var metas = await tagPage.Locator("#articles .card-meta").AllInnerTextsAsync();
+        Assert.That(metas, Is.Not.Empty.And.All.Contain("Ukraine"));
+        await ScreenshotAsync(tagPage, "tag");
+    }
+}
