@@ -34,22 +34,19 @@ async function main() {
     check(etag, "create returns an ETag");
 
     const stale = await editor.PUT("/api/v1/manage/articles/{id}", {
-      params: { path: { id: created.data.id } },
-      headers: { "If-Match": '"999"' },
+      params: { path: { id: created.data.id }, header: { "If-Match": '"999"' } },
       body: { slug, title: "Never saved", tags: [tagSlug] },
     });
     check(stale.response.status === 412, `stale If-Match is 412, got ${stale.response.status}`);
 
     const updated = await editor.PUT("/api/v1/manage/articles/{id}", {
-      params: { path: { id: created.data.id } },
-      headers: { "If-Match": etag },
+      params: { path: { id: created.data.id }, header: { "If-Match": etag } },
       body: { slug, title: `Typed client story ${i} (edited)`, summary: "Edited by the generated client.", bodyMarkdown: "## Part one\n\nHello again.", tags: [tagSlug] },
     });
     check(updated.response.status === 200 && updated.data?.title.endsWith("(edited)"), `update: ${updated.response.status}`);
 
     const published = await editor.POST("/api/v1/manage/articles/{id}/publish", {
-      params: { path: { id: created.data.id } },
-      headers: { "If-Match": updated.response.headers.get("ETag")! },
+      params: { path: { id: created.data.id }, header: { "If-Match": updated.response.headers.get("ETag")! } },
     });
     check(published.response.status === 200 && published.data?.status === "published", `publish: ${published.response.status}`);
     slugs.push(slug);

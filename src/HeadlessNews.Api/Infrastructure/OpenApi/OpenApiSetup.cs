@@ -34,6 +34,7 @@ internal static class OpenApiSetup
             o.OperationFilter<SecurityOperationFilter>();
             o.SchemaFilter<OptionalParametersSchemaFilter>();
             o.OperationFilter<SparseFieldsOperationFilter>();
+            o.OperationFilter<IfMatchOperationFilter>();
             o.SupportNonNullableReferenceTypes();
             o.NonNullableReferenceTypesAsRequired();
             o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
@@ -117,6 +118,29 @@ internal static class OpenApiSetup
                 return;
             foreach (var parameter in context.Type.GetConstructors().SelectMany(c => c.GetParameters()).Where(p => p.HasDefaultValue))
                 concrete.Required.Remove(System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(parameter.Name!));
+        }
+    }
+
+    /// <summary>
+    /// Writes to an existing resource need If-Match (they answer 428 without it): declared as a required header, so
+    /// generated clients ask for it instead of leaving callers to find it in the prose.
+    /// </summary>
+    private sealed class IfMatchOperationFilter : IOperationFilter
+    {
+        public void Apply(OpenApiOperation operation, OperationFilterContext context)
+        {
+            if (operation.Responses?.ContainsKey("428") != true)
+                return;
+            operation.Parameters ??= [];
+            operation.Parameters.Add(new OpenApiParameter
+            {
+                Name = "If-Match",
+                In = ParameterLocation.Header,
+                Required = true,
+                Description = "The ETag from your last read of the article (its version, quoted), or * for whatever version is current.",
+                Schema = new OpenApiSchema { Type = JsonSchemaType.String },
+                Example = System.Text.Json.Nodes.JsonValue.Create("\"3\""),
+            });
         }
     }
 
