@@ -27,7 +27,7 @@ internal static class CorsSetup
                     policy.WithOrigins(deliveryOrigins);
                 policy.WithMethods("GET", "HEAD")
                     .WithHeaders("Authorization", "If-None-Match", "If-Modified-Since")
-                    .WithExposedHeaders("ETag", "Last-Modified", "Link", "Retry-After")
+                    .WithExposedHeaders("ETag", "Last-Modified", "Link", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
                     .SetPreflightMaxAge(TimeSpan.FromHours(1));
             });
 
@@ -36,7 +36,7 @@ internal static class CorsSetup
                 .WithOrigins(managementOrigins)
                 .WithMethods("GET", "POST", "PUT", "DELETE")
                 .WithHeaders("Authorization", "Content-Type", "If-Match", "Idempotency-Key")
-                .WithExposedHeaders("ETag", "Location", "Retry-After")
+                .WithExposedHeaders("ETag", "Location", "Retry-After", "Idempotent-Replayed", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
                 .SetPreflightMaxAge(TimeSpan.FromHours(1)));
         });
 
