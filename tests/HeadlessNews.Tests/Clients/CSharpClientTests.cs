@@ -25,11 +25,11 @@ public sealed class CSharpClientTests : ApiTestBase
     {
         await using var api = LiveApi.Start();
         var admin = Client(api, HeadlessNewsApiFactory.BootstrapAdminKey);
-        var key = await admin.CreateKeyAsync(new CreateKeyRequest { Name = "C# client", Role = "editor" });
+        var key = await admin.CreateKeyAsync(new CreateKeyRequest { Name = "C# client", Role = CreateKeyRequestRole.Editor });
         var editor = Client(api, key.Key);
         var reader = Client(api);
 
-        var tag = await editor.CreateTagAsync(new TagWrite { Slug = "cs-client", Name = "C# client", Kind = "topic" });
+        var tag = await editor.CreateTagAsync(new TagWrite { Slug = "cs-client", Name = "C# client", Kind = TagWriteKind.Topic });
         Assert.That(tag.Slug, Is.EqualTo("cs-client"));
 
         var slugs = new List<string>();
@@ -41,7 +41,7 @@ public sealed class CSharpClientTests : ApiTestBase
                 Slug = slug, Title = $"Generated client story {i}", Summary = "Written by the NSwag client.",
                 BodyMarkdown = "## Part one\n\nHello.", Tags = ["cs-client"],
             });
-            Assert.That(draft.Status, Is.EqualTo("draft"));
+            Assert.That(draft.Status, Is.EqualTo(ArticleStatus.Draft));
 
             var stale = Assert.CatchAsync<HeadlessNewsApiException>(() => editor.UpdateArticleAsync(draft.Id, ETag(draft.Version + 5),
                 new ArticleWrite { Slug = slug, Title = "Never saved", Tags = ["cs-client"] }));
@@ -51,7 +51,7 @@ public sealed class CSharpClientTests : ApiTestBase
                 new ArticleWrite { Slug = slug, Title = $"Generated client story {i} (edited)", BodyMarkdown = "## Part one\n\nHello again.", Tags = ["cs-client"] });
             Assert.That(edited.Version, Is.GreaterThan(draft.Version));
             var published = await editor.PublishArticleAsync(edited.Id, ETag(edited.Version));
-            Assert.That(published.Status, Is.EqualTo("published"));
+            Assert.That(published.Status, Is.EqualTo(ArticleStatus.Published));
             slugs.Add(slug);
         }
 
@@ -67,7 +67,7 @@ public sealed class CSharpClientTests : ApiTestBase
 
         var article = await reader.GetArticleAsync(slugs[0]);
         Assert.That(article.Title, Is.EqualTo("Generated client story 1 (edited)"));
-        Assert.That(article.Related.Select(r => r.Kind), Is.EqualTo(new[] { "computed", "computed" }));
+        Assert.That(article.Related.Select(r => r.Kind), Is.EqualTo(new[] { RelatedCardKind.Computed, RelatedCardKind.Computed }));
         Assert.That(article.Outline.Single().Text, Is.EqualTo("Part one"));
         Assert.That((await reader.GetTagAsync("cs-client")).ArticleCount, Is.EqualTo(3));
         var tags = await reader.ListTagsAsync();

@@ -17,7 +17,7 @@ public sealed class TypeScriptClientTests : ApiTestBase
     {
         var lint = await FrontendFolder.NpxAsync("redocly lint ../openapi.yaml --config redocly.yaml --format=summary");
         lint.AssertSucceeded("redocly lint");
-        Assert.That(lint.Output, Does.Not.Contain("error "));
+        Assert.That(lint.Output, Does.Not.Contain("error ").And.Not.Contain("no-invalid-schema-examples"));
     }
 
     [Test]

@@ -50,6 +50,22 @@ public sealed class OpenApiContractTests : ApiTestBase
     }
 
     [Test]
+    public async Task EverySchemaHasAnExampleAndClosedSetsAreEnums()
+    {
+        var document = System.Text.Json.Nodes.JsonNode.Parse(await Anonymous.GetStringAsync("/openapi/v1.json"))!;
+        var schemas = document["components"]!["schemas"]!.AsObject();
+        var withoutExample = schemas.Where(s => s.Value!["properties"] is not null && s.Value["example"] is null).Select(s => s.Key).ToList();
+        Assert.That(withoutExample, Is.Empty);
+        string[] Enum(string schema, string property) =>
+            schemas[schema]!["properties"]![property]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
+        Assert.That(Enum("Article", "status"), Is.EqualTo(new[] { "draft", "scheduled", "published", "archived" }));
+        Assert.That(Enum("TagWrite", "kind"), Is.EqualTo(new[] { "topic", "place", "person", "organisation" }));
+        Assert.That(Enum("CreateKeyRequest", "role"), Is.EqualTo(new[] { "reader", "partner", "editor", "admin" }));
+        Assert.That(Enum("RelatedCard", "kind"), Is.EqualTo(new[] { "curated", "computed" }));
+        Assert.That(schemas["WebhookWrite"]!["properties"]!["events"]!["items"]!["enum"]!.AsArray(), Has.Count.EqualTo(8));
+    }
+
+    [Test]
     public async Task DocumentUiIsServed() =>
         Assert.That((await Anonymous.GetAsync("/docs/index.html")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Mvc;
 
@@ -25,7 +26,7 @@ public sealed record OutlineEntry(int Level, string Text, string Anchor);
 /// <param name="Slug" example="ukraine">The tag's slug.</param>
 /// <param name="Name" example="Ukraine">The tag's display name.</param>
 /// <param name="Kind" example="place">topic, place, person or organisation.</param>
-public sealed record TagRef(string Slug, string Name, string Kind);
+public sealed record TagRef(string Slug, string Name, [property: AllowedValues("topic", "place", "person", "organisation")] string Kind);
 
 /// <summary>
 /// The editable fields of an article, the same for create and replace (PUT replaces them all).
@@ -70,6 +71,7 @@ public record Article
     public required string BodyHtml { get; init; }
     public required IReadOnlyList<OutlineEntry> Outline { get; init; }
     /// <summary>draft, scheduled, published or archived.</summary>
+    [AllowedValues("draft", "scheduled", "published", "archived")]
     public required string Status { get; init; }
     public required DateTime? PublishedAt { get; init; }
     public required DateTime CreatedAt { get; init; }
@@ -91,11 +93,11 @@ public record Article
 /// <param name="Kind" example="correction">correction (something was wrong) or update (something changed since).</param>
 /// <param name="Text" example="An earlier version misstated the date of the vote.">The note as readers see it.</param>
 /// <param name="CreatedAt">When the note was added.</param>
-public sealed record CorrectionNote(string Kind, string Text, DateTime CreatedAt);
+public sealed record CorrectionNote([property: AllowedValues("correction", "update")] string Kind, string Text, DateTime CreatedAt);
 
 /// <param name="Kind" example="correction">correction or update.</param>
 /// <param name="Text" example="An earlier version misstated the date of the vote.">1 to 2,000 characters.</param>
-public sealed record CorrectionWrite(string Kind, string Text);
+public sealed record CorrectionWrite([property: AllowedValues("correction", "update")] string Kind, string Text);
 
 /// <summary>A published article with everything its page shows, related cards included.</summary>
 public sealed record ArticlePage : Article
@@ -111,14 +113,14 @@ public sealed record ArticlePage : Article
 /// <param name="Snippet" example="… talks on a &lt;mark&gt;ceasefire&lt;/mark&gt; line resumed …">
 /// Search results only: the best passages, HTML-escaped, with the matched words in &lt;mark&gt;.</param>
 public sealed record ArticleCard(
-    Guid Id, string Slug, string Title, string? Summary, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, string Status,
+    Guid Id, string Slug, string Title, string? Summary, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, [property: AllowedValues("draft", "scheduled", "published", "archived")] string Status,
     IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl, string? Snippet = null);
 
 /// <param name="Kind" example="curated">curated (chosen by an editor) or computed.</param>
 /// <param name="Reason" example="shared-tags">Why a computed card was chosen: shared-tags (tags in common), similar-text
 /// (its text matches this article's title words) or recent (nothing closer was found); null for curated cards.</param>
 public sealed record RelatedCard(
-    Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, string Kind, string? Reason = null);
+    Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, [property: AllowedValues("curated", "computed")] string Kind, string? Reason = null);
 
 public sealed record ArticleList(IReadOnlyList<ArticleCard> Items, string? NextCursor);
 
@@ -126,8 +128,8 @@ public sealed record RelatedList(IReadOnlyList<RelatedCard> Items, string? NextC
 
 public sealed record ArticleListQuery(
     [FromQuery(Name = "tag")][property: Description("Tag slug; repeat for several.")] string[]? Tag,
-    [FromQuery(Name = "tagMatch")][property: Description("any (default): at least one of the tags; all: every tag.")] string? TagMatch,
-    [FromQuery(Name = "kind")][property: Description("Only articles with a tag of this kind: topic, place, person or organisation.")] string? Kind,
+    [FromQuery(Name = "tagMatch")][property: Description("any (default): at least one of the tags; all: every tag."), AllowedValues("any", "all")] string? TagMatch,
+    [FromQuery(Name = "kind")][property: Description("Only articles with a tag of this kind: topic, place, person or organisation."), AllowedValues("topic", "place", "person", "organisation")] string? Kind,
     [FromQuery(Name = "publishedAfter")][property: Description("Only articles published after this time (ISO 8601).")] DateTimeOffset? PublishedAfter,
     [FromQuery(Name = "publishedBefore")][property: Description("Only articles published before this time (ISO 8601).")] DateTimeOffset? PublishedBefore,
     [FromQuery(Name = "q")][property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude. " +
@@ -137,7 +139,7 @@ public sealed record ArticleListQuery(
     [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 
 public sealed record ManageArticleListQuery(
-    [FromQuery(Name = "status")][property: Description("Only articles in this status: draft, scheduled, published or archived.")] string? Status,
+    [FromQuery(Name = "status")][property: Description("Only articles in this status: draft, scheduled, published or archived."), AllowedValues("draft", "scheduled", "published", "archived")] string? Status,
     [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
     [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using HeadlessNews.Api.Features.Articles;
 using Microsoft.AspNetCore.Mvc;
@@ -10,7 +11,7 @@ namespace HeadlessNews.Api.Features.Changes;
 /// <param name="Slug" example="washington-weighs-guarantees-in-exchange-for-a-frozen-front-line">The article's slug at this change.</param>
 /// <param name="ChangedAt">When the change happened.</param>
 /// <param name="Article">The article as the delivery API shows it; null for a delete.</param>
-public sealed record Change(string Type, Guid Id, string Slug, DateTime ChangedAt, Article? Article);
+public sealed record Change([property: AllowedValues("upsert", "delete")] string Type, Guid Id, string Slug, DateTime ChangedAt, Article? Article);
 
 /// <param name="Items">Changes in the order they happened; each article appears at most once, at its latest change.</param>
 /// <param name="NextSince">Pass this as since on the next call, also when there were no items.</param>

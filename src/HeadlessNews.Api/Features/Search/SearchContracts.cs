@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Mvc;
 
@@ -7,7 +8,7 @@ namespace HeadlessNews.Api.Features.Search;
 /// <param name="Kind" example="tag">tag or article.</param>
 /// <param name="Text" example="Ukraine">What to show: the tag's name or the article's title.</param>
 /// <param name="Slug" example="ukraine">Where it leads: /api/v1/tags/{slug} or /api/v1/articles/{slug}.</param>
-public sealed record Suggestion(string Kind, string Text, string Slug);
+public sealed record Suggestion([property: AllowedValues("tag", "article")] string Kind, string Text, string Slug);
 
 public sealed record SuggestionList(IReadOnlyList<Suggestion> Items, string? NextCursor);
 

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using HeadlessNews.Api.Features.Articles;
 
 namespace HeadlessNews.Api.Features.Transfer;
@@ -15,7 +16,7 @@ namespace HeadlessNews.Api.Features.Transfer;
 public sealed record ArticleRecord(
     string Slug,
     string Title,
-    string Status,
+    [property: AllowedValues("draft", "scheduled", "published", "archived")] string Status,
     Guid? Id = null,
     string? Summary = null,
     string? BodyMarkdown = null,

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using Microsoft.AspNetCore.Mvc;
 
@@ -8,7 +9,7 @@ namespace HeadlessNews.Api.Features.Webhooks;
 /// <param name="Events" example="[&quot;article.published&quot;, &quot;article.updated&quot;]">The event types to deliver: article.published, article.updated, article.unpublished, article.archived, article.deleted, tag.created, tag.updated, tag.deleted.</param>
 /// <param name="Description" example="Partner X mirror">A note for admins, at most 500 characters.</param>
 /// <param name="Enabled" example="true">False pauses deliveries (they wait); true resumes and clears the failure count. Default true.</param>
-public sealed record WebhookWrite(string Url, IReadOnlyList<string> Events, string? Description = null, bool? Enabled = null);
+public sealed record WebhookWrite(string Url, [property: AllowedValues("article.published", "article.updated", "article.unpublished", "article.archived", "article.deleted", "tag.created", "tag.updated", "tag.deleted")] IReadOnlyList<string> Events, string? Description = null, bool? Enabled = null);
 
 /// <param name="Id">The subscription's id.</param>
 /// <param name="Url">Where deliveries go.</param>
@@ -19,7 +20,7 @@ public sealed record WebhookWrite(string Url, IReadOnlyList<string> Events, stri
 /// <param name="ConsecutiveFailures">Failed attempts in a row; reset by a success.</param>
 /// <param name="PreviousSecretValidUntil">After a rotation, until when deliveries are also signed with the previous secret.</param>
 public sealed record WebhookSubscription(
-    Guid Id, string Url, IReadOnlyList<string> Events, string? Description, bool Enabled, string? DisabledReason,
+    Guid Id, string Url, [property: AllowedValues("article.published", "article.updated", "article.unpublished", "article.archived", "article.deleted", "tag.created", "tag.updated", "tag.deleted")] IReadOnlyList<string> Events, string? Description, bool Enabled, string? DisabledReason,
     int ConsecutiveFailures, DateTime? PreviousSecretValidUntil, DateTime CreatedAt, DateTime UpdatedAt);
 
 /// <summary>A new subscription, with its signing secret: shown this once.</summary>
@@ -45,7 +46,7 @@ public sealed record RotatedSecret(string Secret, DateTime? PreviousSecretValidU
 /// <param name="LastError">The last failure: the status and the start of the receiver's body, or the network error.</param>
 /// <param name="AttemptLog">Every attempt, oldest first (only when one delivery is read).</param>
 public sealed record WebhookDelivery(
-    Guid Id, Guid EventId, string EventType, string Status, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
+    Guid Id, Guid EventId, [property: AllowedValues("article.published", "article.updated", "article.unpublished", "article.archived", "article.deleted", "tag.created", "tag.updated", "tag.deleted")] string EventType, [property: AllowedValues("pending", "succeeded", "dead")] string Status, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
     int? LastStatusCode, string? LastError, DateTime CreatedAt, IReadOnlyList<WebhookAttempt>? AttemptLog = null);
 
 /// <param name="Attempt">1 for the first attempt.</param>
@@ -60,6 +61,6 @@ public sealed record WebhookDeliveryList(IReadOnlyList<WebhookDelivery> Items, s
 public sealed record ReplayResult(int Replayed);
 
 public sealed record DeliveryListQuery(
-    [FromQuery(Name = "status")][property: Description("Only deliveries in this status: pending, succeeded or dead.")] string? Status,
+    [FromQuery(Name = "status")][property: Description("Only deliveries in this status: pending, succeeded or dead."), AllowedValues("pending", "succeeded", "dead")] string? Status,
     [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
     [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);

@@ -35,7 +35,14 @@ internal static class OpenApiSetup
             o.SchemaFilter<OptionalParametersSchemaFilter>();
             o.OperationFilter<SparseFieldsOperationFilter>();
             o.OperationFilter<IfMatchOperationFilter>();
+            o.SchemaFilter<AllowedValuesSchemaFilter>();
+            // A diff's field values are whatever JSON the field holds: any value, not JsonNode's .NET members.
+            o.MapType<System.Text.Json.Nodes.JsonNode>(() => new OpenApiSchema { Description = "Any JSON value." });
+            o.DocumentFilter<SchemaExamplesDocumentFilter>();
             o.SupportNonNullableReferenceTypes();
+            // A nullable property of an object type (heroImage, article of a tombstone) needs "nullable" beside its
+            // $ref, which OpenAPI 3.0 only allows through allOf: without it generated clients reject nulls.
+            o.UseAllOfToExtendReferenceSchemas();
             o.NonNullableReferenceTypesAsRequired();
             o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
         });
