@@ -15,26 +15,26 @@ internal static class FeedEndpoints
 {
     private delegate byte[] Writer(FeedContent content);
 
-    private static readonly (string File, string ContentType, Writer Write, string Name)[] Formats =
+    private static readonly (string File, string ContentType, Writer Write, string Name, string Title)[] Formats =
     [
-        ("rss.xml", FeedWriters.RssType, FeedWriters.Rss, "Rss"),
-        ("atom.xml", FeedWriters.AtomType, FeedWriters.Atom, "Atom"),
-        ("feed.json", FeedWriters.JsonFeedType, FeedWriters.Json, "JsonFeed"),
+        ("rss.xml", FeedWriters.RssType, FeedWriters.Rss, "Rss", "RSS 2.0"),
+        ("atom.xml", FeedWriters.AtomType, FeedWriters.Atom, "Atom", "Atom 1.0"),
+        ("feed.json", FeedWriters.JsonFeedType, FeedWriters.Json, "Json", "JSON Feed 1.1"),
     ];
 
     public static RouteGroupBuilder MapFeeds(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/feeds").WithTags("Feeds").AllowAnonymous().RequireCors(CorsSetup.Delivery).WithDeliveryCaching();
-        foreach (var (file, contentType, write, name) in Formats)
+        foreach (var (file, contentType, write, name, title) in Formats)
         {
             var mediaType = contentType.Split(';')[0];
             group.MapGet("/" + file, (HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
                     FeedAsync(http, db, options.Value, null, write, contentType, ct))
-                .WithName($"{name}Feed").WithSummary($"{name} feed of the newest articles")
+                .WithName($"{name}Feed").WithSummary($"{title} feed of the newest articles")
                 .Produces<string>(200, mediaType);
             group.MapGet("/tags/{slug}/" + file, (string slug, HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
                     FeedAsync(http, db, options.Value, slug, write, contentType, ct))
-                .WithName($"{name}TagFeed").WithSummary($"{name} feed of the newest articles with a tag")
+                .WithName($"{name}TagFeed").WithSummary($"{title} feed of the newest articles with a tag")
                 .Produces<string>(200, mediaType).ProducesProblems(404);
         }
         return group;
