@@ -6,7 +6,18 @@ using Microsoft.AspNetCore.Mvc;
 namespace HeadlessNews.Api.Features.Revisions;
 
 /// <summary>What a revision keeps: the article as the management API showed it, and its curated related ids.</summary>
-public sealed record RevisionSnapshot(Article Article, IReadOnlyList<Guid> RelatedIds);
+public sealed record RevisionSnapshot(Article Article, IReadOnlyList<Guid> RelatedIds)
+{
+    // The HTML and outline follow from the Markdown: stored without them (half the size), rendered again when read.
+    internal string ToStored() => StoredJson.Write(this with { Article = Article with { BodyHtml = "", Outline = [] } });
+
+    internal static RevisionSnapshot FromStored(string json)
+    {
+        var stored = System.Text.Json.JsonSerializer.Deserialize<RevisionSnapshot>(json, System.Text.Json.JsonSerializerOptions.Web)!;
+        var body = ArticleBody.Render(stored.Article.BodyMarkdown);
+        return stored with { Article = stored.Article with { BodyHtml = body.Html, Outline = body.Outline } };
+    }
+}
 
 /// <param name="Number" example="3">1 for the article's creation, then one more per change.</param>
 /// <param name="Action" example="updated">What the change was: created, updated, published, unpublished, archived, related, corrected, restored, imported or deleted.</param>

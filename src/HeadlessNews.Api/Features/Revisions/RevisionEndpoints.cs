@@ -40,7 +40,7 @@ internal static class RevisionEndpoints
 
     private sealed record RevisionRow(int Number, string Action, DateTime CreatedAt, string? KeyId, string? KeyName, string Snapshot)
     {
-        public RevisionSnapshot Read() => JsonSerializer.Deserialize<RevisionSnapshot>(Snapshot, JsonSerializerOptions.Web)!;
+        public RevisionSnapshot Read() => RevisionSnapshot.FromStored(Snapshot);
     }
 
     private static async Task<Results<Ok<RevisionList>, ProblemHttpResult>> List(Guid id, NpgsqlDataSource db, CancellationToken ct)

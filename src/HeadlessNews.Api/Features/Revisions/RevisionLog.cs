@@ -34,7 +34,7 @@ internal static class RevisionLog
         await connection.ExecuteAsync(new CommandDefinition(Insert, new
         {
             id = article.Id, action, keyId = actor.KeyId, keyName = actor.KeyName,
-            snapshot = StoredJson.Write(new RevisionSnapshot(article, related)),
+            snapshot = new RevisionSnapshot(article, related).ToStored(),
         }, tx, cancellationToken: ct));
     }
 }

@@ -377,7 +377,7 @@ internal sealed class ArticleImporter(
         await connection.ExecuteAsync(new CommandDefinition(TransferSql.AddRevisions, new
         {
             ids = articles.Select(a => a.Id).ToArray(),
-            snapshots = articles.Select(a => StoredJson.Write(new RevisionSnapshot(a, []))).ToArray(),
+            snapshots = articles.Select(a => new RevisionSnapshot(a, []).ToStored()).ToArray(),
             keyId = actor.KeyId, keyName = actor.KeyName,
         }, tx, cancellationToken: ct));
 
