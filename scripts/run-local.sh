@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
 export HeadlessNews__DemoContent=${HeadlessNews__DemoContent:-true}
 export HeadlessNews__BootstrapAdminKey=${HeadlessNews__BootstrapAdminKey:-dev-admin-key}
+# On a developer's machine webhook receivers usually run on the same machine; production keeps refusing loopback.
+export HeadlessNews__Webhooks__AllowLoopback=${HeadlessNews__Webhooks__AllowLoopback:-true}
 if [ -z "${ConnectionStrings__HeadlessNews:-}" ]; then
   ConnectionStrings__HeadlessNews=$(scripts/local-postgres.sh .data/postgres "${HEADLESSNEWS_PG_PORT:-54329}")
   export ConnectionStrings__HeadlessNews
