@@ -15,16 +15,16 @@ public sealed class RateLimitOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Requests per minute from one client address without a key.</summary>
-    public int AnonymousPerMinute { get; set; } = 300;
+    public int AnonymousPerMinute { get; set; } = 3600;
 
     /// <summary>Requests per minute for one partner key, unless the key carries its own quota.</summary>
-    public int PartnerPerMinute { get; set; } = 1200;
+    public int PartnerPerMinute { get; set; } = 6000;
 
     /// <summary>Requests per minute for one reader, editor or admin key, unless the key carries its own quota.</summary>
-    public int KeyPerMinute { get; set; } = 1200;
+    public int KeyPerMinute { get; set; } = 6000;
 
     /// <summary>Management writes (POST, PUT, DELETE under /api/v1/manage) per minute for one key, on top of the above.</summary>
-    public int ManagementWritesPerMinute { get; set; } = 120;
+    public int ManagementWritesPerMinute { get; set; } = 600;
 
     /// <summary>Let loopback callers through unlimited. For local tools only; off by default.</summary>
     public bool ExemptLoopback { get; set; }
