@@ -49,6 +49,9 @@ public sealed class HostileInputTests : ApiTestBase
         await CreateTagAsync("seed");
         var (id, version) = await CreateArticleAsync("target", ["seed"]);
         var tagId = await SqlAsync<Guid>("select id from tags where slug = 'seed'");
+        var created = await Admin.PostAsync("/api/v1/manage/webhooks", new StringContent(
+            "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"article.published\"]}", Encoding.UTF8, "application/json"));
+        var webhookId = (await ReadJsonAsync(created))["subscription"]!["id"]!.GetValue<Guid>();
         var writes = new (HttpMethod Method, string Url)[]
         {
             (HttpMethod.Post, "/api/v1/manage/articles"),
@@ -58,13 +61,19 @@ public sealed class HostileInputTests : ApiTestBase
             (HttpMethod.Post, "/api/v1/manage/tags"),
             (HttpMethod.Put, $"/api/v1/manage/tags/{tagId}"),
             (HttpMethod.Post, "/api/v1/manage/keys"),
+            (HttpMethod.Post, $"/api/v1/manage/articles/{id}/corrections"),
+            (HttpMethod.Post, "/api/v1/manage/webhooks"),
+            (HttpMethod.Put, $"/api/v1/manage/webhooks/{webhookId}"),
+            (HttpMethod.Post, $"/api/v1/manage/webhooks/{webhookId}/rotate-secret"),
+            (HttpMethod.Post, "/api/v1/manage/import"),
         };
         var before = await SnapshotAsync();
 
         foreach (var (method, url) in writes)
         {
-            // An empty publish request is a valid "publish now".
-            foreach (var body in HostileBodies.Where(b => !url.EndsWith("/publish", StringComparison.Ordinal) || b is not ("" or "null" or "{}")))
+            // An empty publish (or rotate) request is a valid "publish now" (or "rotate with the default overlap").
+            var optionalBody = url.EndsWith("/publish", StringComparison.Ordinal) || url.EndsWith("/rotate-secret", StringComparison.Ordinal);
+            foreach (var body in HostileBodies.Where(b => !optionalBody || b is not ("" or "null" or "{}")))
             {
                 var request = new HttpRequestMessage(method, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
                 request.Headers.IfMatch.Add(new EntityTagHeaderValue($"\"{version}\""));
@@ -105,6 +114,21 @@ public sealed class HostileInputTests : ApiTestBase
     [TestCase("/api/v1/articles?limit=99999999999999999999")]
     [TestCase("/api/v1/articles?publishedAfter=9999-99-99")]
     [TestCase("/api/v1/tags?cursor=dDp4%00")]
+    [TestCase("/api/v1/changes?since=%00")]
+    [TestCase("/api/v1/changes?since=dDpjaGFuZ2VzOi0x")]
+    [TestCase("/api/v1/changes?limit=abc")]
+    [TestCase("/api/v1/manage/audit?since=yesterday")]
+    [TestCase("/api/v1/manage/audit?limit=100000")]
+    [TestCase("/api/v1/manage/audit?keyId=%00")]
+    [TestCase("/api/v1/manage/articles/00000000-0000-0000-0000-000000000000/revisions/diff?from=a&to=b")]
+    [TestCase("/api/v1/manage/articles/00000000-0000-0000-0000-000000000000/revisions/-1")]
+    [TestCase("/api/v1/manage/webhooks/00000000-0000-0000-0000-000000000000/deliveries?status=lost")]
+    [TestCase("/api/v1/manage/webhooks/not-a-guid")]
+    [TestCase("/feeds/tags/%C3%28/rss.xml")]
+    [TestCase("/feeds/tags/..%2F..%2Fetc/atom.xml")]
+    [TestCase("/sitemaps/articles-0.xml")]
+    [TestCase("/sitemaps/articles-99999999999.xml")]
+    [TestCase("/api/v1/search/suggest?q=%00")]
     public async Task HostilePathsAndQueriesAnswer4xx(string url)
     {
         var response = await Admin.GetAsync(url);

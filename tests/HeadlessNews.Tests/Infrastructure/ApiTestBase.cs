@@ -140,6 +140,9 @@ public abstract class ApiTestBase
                    coalesce((select string_agg(t::text, '|' order by t::text) from tags t), '') ||
                    coalesce((select string_agg(t::text, '|' order by t::text) from article_tags t), '') ||
                    coalesce((select string_agg(t::text, '|' order by t::text) from related_links t), '') ||
-                   coalesce((select string_agg(t::text, '|' order by t::text) from api_keys t), ''))
+                   coalesce((select string_agg(t::text, '|' order by t::text) from api_keys t), '') ||
+                   coalesce((select string_agg(t::text, '|' order by t::text) from webhook_subscriptions t), '') ||
+                   coalesce((select string_agg(t::text, '|' order by t::text) from corrections t), '') ||
+                   (select count(*) from article_revisions)::text || (select count(*) from events)::text)
         """);
 }
