@@ -51,7 +51,7 @@ public sealed class HostileInputTests : ApiTestBase
         var tagId = await SqlAsync<Guid>("select id from tags where slug = 'seed'");
         var created = await Admin.PostAsync("/api/v1/manage/webhooks", new StringContent(
             "{\"url\":\"http://127.0.0.1:9/hook\",\"events\":[\"article.published\"]}", Encoding.UTF8, "application/json"));
-        var webhookId = (await ReadJsonAsync(created))["subscription"]!["id"]!.GetValue<Guid>();
+        var webhookId = (await ReadJsonAsync(created))["id"]!.GetValue<Guid>();
         var writes = new (HttpMethod Method, string Url)[]
         {
             (HttpMethod.Post, "/api/v1/manage/articles"),

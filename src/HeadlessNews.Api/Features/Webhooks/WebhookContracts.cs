@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
+using HeadlessNews.Api.Features.Changes;
 using Microsoft.AspNetCore.Mvc;
 
 namespace HeadlessNews.Api.Features.Webhooks;
@@ -9,7 +10,8 @@ namespace HeadlessNews.Api.Features.Webhooks;
 /// <param name="Events" example="[&quot;article.published&quot;, &quot;article.updated&quot;]">The event types to deliver: article.published, article.updated, article.unpublished, article.archived, article.deleted, tag.created, tag.updated, tag.deleted.</param>
 /// <param name="Description" example="Partner X mirror">A note for admins, at most 500 characters.</param>
 /// <param name="Enabled" example="true">False pauses deliveries (they wait); true resumes and clears the failure count. Default true.</param>
-public sealed record WebhookWrite(string Url, [property: AllowedValues("article.published", "article.updated", "article.unpublished", "article.archived", "article.deleted", "tag.created", "tag.updated", "tag.deleted")] IReadOnlyList<string> Events, string? Description = null, bool? Enabled = null);
+public sealed record WebhookWrite(string Url, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] IReadOnlyList<string> Events, string? Description = null, bool? Enabled = null);
 
 /// <param name="Id">The subscription's id.</param>
 /// <param name="Url">Where deliveries go.</param>
@@ -20,12 +22,23 @@ public sealed record WebhookWrite(string Url, [property: AllowedValues("article.
 /// <param name="ConsecutiveFailures">Failed attempts in a row; reset by a success.</param>
 /// <param name="PreviousSecretValidUntil">After a rotation, until when deliveries are also signed with the previous secret.</param>
 public sealed record WebhookSubscription(
-    Guid Id, string Url, [property: AllowedValues("article.published", "article.updated", "article.unpublished", "article.archived", "article.deleted", "tag.created", "tag.updated", "tag.deleted")] IReadOnlyList<string> Events, string? Description, bool Enabled, string? DisabledReason,
+    Guid Id, string Url, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] IReadOnlyList<string> Events, string? Description, bool Enabled, string? DisabledReason,
     int ConsecutiveFailures, DateTime? PreviousSecretValidUntil, DateTime CreatedAt, DateTime UpdatedAt);
 
-/// <summary>A new subscription, with its signing secret: shown this once.</summary>
+/// <summary>A new subscription, as listed, with its signing secret: shown this once.</summary>
 /// <param name="Secret" example="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw">The Standard Webhooks signing secret (whsec_ and base64).</param>
-public sealed record WebhookCreated(WebhookSubscription Subscription, string Secret);
+public sealed record WebhookCreated(
+    Guid Id, string Url, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] IReadOnlyList<string> Events,
+    string? Description, bool Enabled, string? DisabledReason, int ConsecutiveFailures, DateTime? PreviousSecretValidUntil,
+    DateTime CreatedAt, DateTime UpdatedAt, string Secret)
+{
+    public static WebhookCreated Of(WebhookSubscription s, string secret) =>
+        new(s.Id, s.Url, s.Events, s.Description, s.Enabled, s.DisabledReason, s.ConsecutiveFailures, s.PreviousSecretValidUntil, s.CreatedAt, s.UpdatedAt, secret);
+}
+
+
 
 public sealed record WebhookList(IReadOnlyList<WebhookSubscription> Items, string? NextCursor);
 
@@ -46,7 +59,8 @@ public sealed record RotatedSecret(string Secret, DateTime? PreviousSecretValidU
 /// <param name="LastError">The last failure: the status and the start of the receiver's body, or the network error.</param>
 /// <param name="AttemptLog">Every attempt, oldest first (only when one delivery is read).</param>
 public sealed record WebhookDelivery(
-    Guid Id, Guid EventId, [property: AllowedValues("article.published", "article.updated", "article.unpublished", "article.archived", "article.deleted", "tag.created", "tag.updated", "tag.deleted")] string EventType, [property: AllowedValues("pending", "succeeded", "dead")] string Status, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
+    Guid Id, Guid EventId, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] string EventType, [property: AllowedValues("pending", "succeeded", "dead")] string Status, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
     int? LastStatusCode, string? LastError, DateTime CreatedAt, IReadOnlyList<WebhookAttempt>? AttemptLog = null);
 
 /// <param name="Attempt">1 for the first attempt.</param>

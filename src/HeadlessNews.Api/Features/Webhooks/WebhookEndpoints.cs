@@ -72,7 +72,7 @@ internal static class WebhookEndpoints
         await using var connection = db.CreateConnection();
         var row = await connection.QuerySingleAsync<SubscriptionRow>(new CommandDefinition(WebhookSql.Insert,
             new { write.Url, Events = write.Events.ToArray(), write.Description, write.Enabled, Secret = secret }, cancellationToken: ct));
-        return TypedResults.Created($"/api/v1/manage/webhooks/{row.Id}", new WebhookCreated(row.ToContract(), secret));
+        return TypedResults.Created($"/api/v1/manage/webhooks/{row.Id}", WebhookCreated.Of(row.ToContract(), secret));
     }
 
     private static async Task<Results<Ok<WebhookSubscription>, ProblemHttpResult>> Get(Guid id, NpgsqlDataSource db, CancellationToken ct)

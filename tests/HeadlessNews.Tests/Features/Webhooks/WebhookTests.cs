@@ -35,7 +35,7 @@ public sealed class WebhookTests : ApiTestBase
         });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Created), await response.Content.ReadAsStringAsync());
         var created = await ReadJsonAsync(response);
-        return (created["subscription"]!["id"]!.GetValue<Guid>(), created["secret"]!.GetValue<string>());
+        return (created["id"]!.GetValue<Guid>(), created["secret"]!.GetValue<string>());
     }
 
     /// <summary>
