@@ -78,6 +78,7 @@ if (args is ["export" or "import", ..])
 
 await app.PrepareDatabaseAsync();
 
+app.UseHeadAsGetThenRouting();
 app.UseResponseCompression();
 app.UseHttpConventions();
 app.UseCors();

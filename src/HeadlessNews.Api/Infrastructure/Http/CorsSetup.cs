@@ -45,7 +45,7 @@ internal static class CorsSetup
             o.EnableForHttps = true;
             o.Providers.Add<BrotliCompressionProvider>();
             o.Providers.Add<GzipCompressionProvider>();
-            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Append("application/problem+json");
+            o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/problem+json", "application/rss+xml", "application/atom+xml", "application/feed+json", "application/x-ndjson"]);
         });
     }
 }

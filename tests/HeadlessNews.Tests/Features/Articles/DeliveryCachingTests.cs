@@ -121,4 +121,22 @@ public sealed class DeliveryCachingTests : ApiTestBase
 
         Assert.That(Slugs((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!), Is.EqualTo(new[] { "due-soon", "already-out" }));
     }
+
+    [Test]
+    public async Task HeadAnswersLikeGetWithoutABody()
+    {
+        await CreatePublishedAsync("head-check");
+        foreach (var path in new[] { "/api/v1/articles/head-check", "/api/v1/articles?limit=5", "/api/v1/tags", "/feeds/rss.xml", "/sitemap.xml" })
+        {
+            var get = await Anonymous.GetAsync(path);
+            var head = await Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.That(head.StatusCode, Is.EqualTo(HttpStatusCode.OK), path);
+            Assert.That(head.Headers.ETag, Is.EqualTo(get.Headers.ETag), path);
+            Assert.That(head.Content.Headers.ContentLength, Is.EqualTo(get.Content.Headers.ContentLength), path);
+            Assert.That(head.Content.Headers.ContentType?.MediaType, Is.EqualTo(get.Content.Headers.ContentType?.MediaType), path);
+            Assert.That(await head.Content.ReadAsByteArrayAsync(), Is.Empty, path);
+        }
+        Assert.That((await Anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/v1/articles/no-such"))).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        Assert.That((await Admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/v1/manage/articles"))).StatusCode, Is.EqualTo(HttpStatusCode.MethodNotAllowed));
+    }
 }
