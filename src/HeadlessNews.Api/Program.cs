@@ -52,6 +52,7 @@ builder.Services.AddScoped<ArticleImporter>();
 
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();
+builder.Services.AddHostedService<SearchReindexer>();
 builder.Services.AddWebhooks();
 
 // Health

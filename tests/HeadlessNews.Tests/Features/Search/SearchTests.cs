@@ -125,4 +125,21 @@ public sealed class SearchTests : ApiTestBase
         var error = Assert.Throws<InvalidOperationException>(() => factory.CreateClient());
         Assert.That(error!.Message, Does.Contain("klingon"));
     }
+
+    [Test]
+    public async Task ArticlesIndexedUnderAnotherLanguageAreReindexedAtStart()
+    {
+        await CreatePublishedAsync("running-rivers");
+        // As if the article had been saved while another language was configured.
+        await SqlAsync<int>("update articles set search_language = 'simple' returning 1");
+        Assert.That(Slugs(await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/articles?q=river"))), Is.Empty, "english stemming does not match the simple index");
+
+        await using var restarted = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString);
+        using var client = restarted.CreateClient();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await SqlAsync<string>("select search_language::text from articles") != "english" && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.That(await SqlAsync<string>("select search_language::text from articles"), Is.EqualTo("english"));
+        Assert.That(Slugs(await ReadJsonAsync(await client.GetAsync("/api/v1/articles?q=river"))), Is.EqualTo(new[] { "running-rivers" }));
+    }
 }
