@@ -67,7 +67,7 @@ internal static class ArticleListSql
     /// relevance (title weighs most, then tags and summary, then body) plus a recency term that does not depend
     /// on the time of the request (half a point per year of publish time), so pages stay stable. Each hit gets a
     /// snippet of the summary and the start of the body (highlighting parses the text again, so it reads at most
-    /// 1,500 characters of it), HTML-escaped before the matches are wrapped in mark tags.
+    /// 600 characters of it; highlighting costs time in proportion to the text), HTML-escaped before the matches are wrapped in mark tags.
     /// </summary>
     private static string Search(ArticleListQuery query, List<string> onArticle, DynamicParameters args, string searchLanguage)
     {
@@ -110,7 +110,7 @@ internal static class ArticleListSql
             )
             select {ArticleSql.CardColumns}, p.score,
                    ts_headline(@language::regconfig,
-                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 1500), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 600), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
                        websearch_to_tsquery(@language::regconfig, @q),
                        'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
             from page p join visible_articles a on a.id = p.id
