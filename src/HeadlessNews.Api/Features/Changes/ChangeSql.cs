@@ -2,24 +2,34 @@ namespace HeadlessNews.Api.Features.Changes;
 
 internal static class ChangeSql
 {
-    // The event and its webhook deliveries, fanned out to the enabled subscriptions that asked for its type.
-    public const string RecordEvent = """
+    // Events and their webhook deliveries, fanned out to the enabled subscriptions that asked for each type.
+    public const string RecordArticleEvents = """
         with e as (
-            insert into events (type, article_id, tag_id, data) values (@type, @articleId, @tagId, @data::jsonb)
-            returning id
+            insert into events (type, article_id, data)
+            select * from unnest(@types::text[], @articleIds::uuid[], @datas::jsonb[])
+            returning id, type
         )
         insert into webhook_deliveries (event_id, subscription_id)
-        select e.id, s.id from e, webhook_subscriptions s
-        where s.enabled and @type = any(s.events)
+        select e.id, s.id from e join webhook_subscriptions s on s.enabled and e.type = any(s.events)
+        """;
+
+    public const string RecordTagEvent = """
+        with e as (
+            insert into events (type, tag_id, data) values (@type, @tagId, @data::jsonb)
+            returning id, type
+        )
+        insert into webhook_deliveries (event_id, subscription_id)
+        select e.id, s.id from e join webhook_subscriptions s on s.enabled and e.type = any(s.events)
         """;
 
     // Change-feed writers take this lock before drawing a seq and hold it to commit, so seqs become visible in
     // order and a reader that has seen seq n has seen every seq below it.
-    public const string SerializeWriters = "select pg_advisory_xact_lock(7236071233690103150);";
+    private const string SerializeWriters = "select pg_advisory_xact_lock(7236071233690103150);";
 
     public const string MoveToEnd = SerializeWriters + """
         insert into article_changes (article_id, seq, slug, visible, changed_at)
-        values (@id, nextval('article_changes_seq'), @slug, @visible, now())
+        select s.id, nextval('article_changes_seq'), s.slug, s.visible, now()
+        from unnest(@ids::uuid[], @slugs::text[], @visibles::boolean[]) as s(id, slug, visible)
         on conflict (article_id) do update
         set seq = excluded.seq, slug = excluded.slug, visible = excluded.visible, changed_at = excluded.changed_at
         """;

@@ -39,17 +39,35 @@ internal static class ContentEvents
         if (card is null)
             return;
         var isLive = card.Status == "published";
-        var type = (wasLive, isLive) switch
+        if (ArticleEventType(wasLive, isLive, goneType) is { } type)
+            await AnnounceAsync(connection, tx, [(type, card, isLive)], ct);
+    }
+
+    /// <summary>What partners are told about a write: from whether the public could see the article before and after; null when neither.</summary>
+    public static string? ArticleEventType(bool wasLive, bool isLive, string goneType) => (wasLive, isLive) switch
+    {
+        (false, true) => EventTypes.ArticlePublished,
+        (true, true) => EventTypes.ArticleUpdated,
+        (true, false) => goneType,
+        _ => null,
+    };
+
+    /// <summary>Article events (with their webhook deliveries) and change-feed entries, for one article or a whole import batch.</summary>
+    public static async Task AnnounceAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<(string Type, ArticleCard Card, bool Visible)> announced, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(ChangeSql.RecordArticleEvents, new
         {
-            (false, true) => EventTypes.ArticlePublished,
-            (true, true) => EventTypes.ArticleUpdated,
-            (true, false) => goneType,
-            _ => null,
-        };
-        if (type is null)
-            return;
-        await RecordAsync(connection, tx, type, id, null, new { article = card }, ct);
-        await MoveInFeedAsync(connection, tx, id, card.Slug, isLive, ct);
+            types = announced.Select(a => a.Type).ToArray(),
+            articleIds = announced.Select(a => a.Card.Id).ToArray(),
+            datas = announced.Select(a => StoredJson.Write(new { article = a.Card })).ToArray(),
+        }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveToEnd, new
+        {
+            ids = announced.Select(a => a.Card.Id).ToArray(),
+            slugs = announced.Select(a => a.Card.Slug).ToArray(),
+            visibles = announced.Select(a => a.Visible).ToArray(),
+        }, tx, cancellationToken: ct));
     }
 
     /// <summary>
@@ -68,8 +86,7 @@ internal static class ContentEvents
     {
         if (!wasLive || await CardAsync(connection, id, siteUrl, ct) is not { } card)
             return;
-        await RecordAsync(connection, tx, EventTypes.ArticleDeleted, id, null, new { article = card }, ct);
-        await MoveInFeedAsync(connection, tx, id, card.Slug, false, ct);
+        await AnnounceAsync(connection, tx, [(EventTypes.ArticleDeleted, card, false)], ct);
     }
 
     /// <summary>
@@ -78,7 +95,8 @@ internal static class ContentEvents
     /// </summary>
     public static async Task TagWrittenAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string type, Tag tag, CancellationToken ct)
     {
-        await RecordAsync(connection, tx, type, null, tag.Id, new { tag }, ct);
+        await connection.ExecuteAsync(new CommandDefinition(ChangeSql.RecordTagEvent,
+            new { type, tagId = tag.Id, data = StoredJson.Write(new { tag }) }, tx, cancellationToken: ct));
         if (type == EventTypes.TagUpdated)
             await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveTaggedToEnd, new { tagId = tag.Id }, tx, cancellationToken: ct));
     }
@@ -89,10 +107,4 @@ internal static class ContentEvents
         return cards.Count == 0 ? null : cards[0].Card;
     }
 
-    public static Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string type, Guid? articleId, Guid? tagId, object data, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(ChangeSql.RecordEvent,
-            new { type, articleId, tagId, data = StoredJson.Write(data) }, tx, cancellationToken: ct));
-
-    private static Task MoveInFeedAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, string slug, bool visible, CancellationToken ct) =>
-        connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveToEnd, new { id, slug, visible }, tx, cancellationToken: ct));
 }

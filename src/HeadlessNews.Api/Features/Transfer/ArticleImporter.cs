@@ -382,29 +382,14 @@ internal sealed class ArticleImporter(
         }, tx, cancellationToken: ct));
 
         var announced = articles
-            .Select(a => (Article: a, Was: wasLive.Contains(a.Id), Is: a.Status == "published"))
-            .Where(x => x.Was || x.Is)
-            .Select(x => (x.Article, x.Is, Type: (x.Was, x.Is) switch
-            {
-                (false, true) => EventTypes.ArticlePublished,
-                (true, true) => EventTypes.ArticleUpdated,
-                _ => x.Article.Status == "archived" ? EventTypes.ArticleArchived : EventTypes.ArticleUnpublished,
-            }))
+            .Select(a => (Article: a, Is: a.Status == "published",
+                Type: ContentEvents.ArticleEventType(wasLive.Contains(a.Id), a.Status == "published",
+                    a.Status == "archived" ? EventTypes.ArticleArchived : EventTypes.ArticleUnpublished)))
+            .Where(x => x.Type is not null)
+            .Select(x => (x.Type!, Card(x.Article), x.Is))
             .ToList();
-        if (announced.Count == 0)
-            return;
-        await connection.ExecuteAsync(new CommandDefinition(TransferSql.AddEvents, new
-        {
-            types = announced.Select(a => a.Type).ToArray(),
-            articleIds = announced.Select(a => a.Article.Id).ToArray(),
-            datas = announced.Select(a => StoredJson.Write(new { article = Card(a.Article) })).ToArray(),
-        }, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(TransferSql.MoveInChangeFeed, new
-        {
-            ids = announced.Select(a => a.Article.Id).ToArray(),
-            slugs = announced.Select(a => a.Article.Slug).ToArray(),
-            visibles = announced.Select(a => a.Is).ToArray(),
-        }, tx, cancellationToken: ct));
+        if (announced.Count > 0)
+            await ContentEvents.AnnounceAsync(connection, tx, announced, ct);
     }
 
     private static ArticleCard Card(Article a) => new(

@@ -101,24 +101,6 @@ internal static class TransferSql
         from unnest(@ids::uuid[], @snapshots::text[]) as s(id, snapshot)
         """;
 
-    public const string AddEvents = """
-        with e as (
-            insert into events (type, article_id, data)
-            select * from unnest(@types::text[], @articleIds::uuid[], @datas::jsonb[])
-            returning id, type
-        )
-        insert into webhook_deliveries (event_id, subscription_id)
-        select e.id, s.id from e join webhook_subscriptions s on s.enabled and e.type = any(s.events)
-        """;
-
-    public const string MoveInChangeFeed = Changes.ChangeSql.SerializeWriters + """
-        insert into article_changes (article_id, seq, slug, visible, changed_at)
-        select s.id, nextval('article_changes_seq'), s.slug, s.visible, now()
-        from unnest(@ids::uuid[], @slugs::text[], @visibles::boolean[]) as s(id, slug, visible)
-        on conflict (article_id) do update
-        set seq = excluded.seq, slug = excluded.slug, visible = excluded.visible, changed_at = excluded.changed_at
-        """;
-
     public const string IdsBySlug = "select slug, id from articles where slug = any(@slugs)";
 
     public const string ReplaceRelatedLinks = """
