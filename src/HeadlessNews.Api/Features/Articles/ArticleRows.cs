@@ -136,6 +136,22 @@ internal static class ArticleMapping
         return rows.Select(r => (r.ToCard(tags.TagsOf(r.Id), siteUrl), r.Score)).ToList();
     }
 
+    /// <summary>Whole articles with their tags: the article query (FullColumns), then one query for all their tags.</summary>
+    public static async Task<List<Article>> LoadArticlesAsync(NpgsqlConnection connection, string sql, object args, string siteUrl, CancellationToken ct)
+    {
+        var rows = (await connection.QueryAsync<ArticleRow>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
+        if (rows.Count == 0)
+            return [];
+        var tags = (await connection.QueryAsync<TagRow>(new CommandDefinition(ArticleSql.TagsOfArticles,
+            new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct))).ToLookup(t => t.ArticleId);
+        return rows.Select(r => r.ToArticle(tags.TagsOf(r.Id), siteUrl)).ToList();
+    }
+
+    /// <summary>The list card of an article already in hand, as webhooks carry it.</summary>
+    public static ArticleCard ToCard(this Article a) => new(
+        a.Id, a.Slug, a.Title, a.Summary, a.PublishedAt, a.CreatedAt, a.UpdatedAt, a.Status, a.Tags, a.HeroImage, a.AiGenerated,
+        a.ReadingTimeMinutes, a.CanonicalUrl);
+
     public static async Task<Article?> LoadByIdAsync(NpgsqlConnection connection, Guid id, string siteUrl, CancellationToken ct)
     {
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(

@@ -160,8 +160,8 @@ internal static class ManageArticleEndpoints
         if (failure is not null)
             return failure;
         await ContentEvents.CatchUpScheduledAsync(connection, tx, id, options.Value.SiteUrl, ct);
-        await ContentEvents.ArticleDeletingAsync(connection, tx, id, state!.IsLive, options.Value.SiteUrl, ct);
         var last = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
+        await ContentEvents.ArticleDeletingAsync(connection, tx, last, state!.IsLive, ct);
         await RevisionLog.RecordAsync(connection, tx, last, RevisionLog.Deleted, http.User.Actor(), ct);
         await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Delete, new { id }, tx, cancellationToken: ct));
         await tx.CommitAsync(ct);
@@ -226,8 +226,8 @@ internal static class ManageArticleEndpoints
             await ContentEvents.CatchUpScheduledAsync(connection, tx, id, options.Value.SiteUrl, ct);
             if (await change(connection, tx, state!) is { } refused)
                 return refused;
-            await ContentEvents.ArticleWrittenAsync(connection, tx, id, state!.IsLive, goneType, options.Value.SiteUrl, ct);
             article = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
+            await ContentEvents.ArticleWrittenAsync(connection, tx, article, state!.IsLive, goneType, ct);
             await RevisionLog.RecordAsync(connection, tx, article, action, http.User.Actor(), ct);
             await tx.CommitAsync(ct);
         }

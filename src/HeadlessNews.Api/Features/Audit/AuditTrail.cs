@@ -29,9 +29,8 @@ internal sealed class AuditMiddleware(NpgsqlDataSource db, ILogger<AuditMiddlewa
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
         var request = http.Request;
-        var audited = request.Path.StartsWithSegments("/api/v1/manage", out var rest)
-            && (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method) && !HttpMethods.IsOptions(request.Method)
-                || rest.StartsWithSegments("/export"));
+        request.Path.StartsWithSegments(ManagementRequests.Prefix, out var rest);
+        var audited = ManagementRequests.IsWrite(request) || request.Path.StartsWithSegments(ManagementRequests.Prefix + "/export");
         await next(http);
         if (!audited || http.User.Identity?.IsAuthenticated != true)
             return;

@@ -52,17 +52,9 @@ internal static class ChangeFeedEndpoints
             rows.RemoveAt(limit);
 
         var visibleIds = rows.Where(r => r.Visible).Select(r => r.ArticleId).ToArray();
-        var articles = new Dictionary<Guid, Article>();
-        if (visibleIds.Length > 0)
-        {
-            using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-                $"select {ArticleSql.FullColumns} from visible_articles a where a.id = any(@ids);\n{ArticleSql.TagsOfArticles}",
-                new { ids = visibleIds }, tx, cancellationToken: ct));
-            var found = (await results.ReadAsync<ArticleRow>()).AsList();
-            var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
-            foreach (var row in found)
-                articles[row.Id] = row.ToArticle(tags.TagsOf(row.Id), options.Value.SiteUrl);
-        }
+        var articles = visibleIds.Length == 0 ? [] : (await ArticleMapping.LoadArticlesAsync(connection,
+            $"select {ArticleSql.FullColumns} from visible_articles a where a.id = any(@ids)", new { ids = visibleIds }, options.Value.SiteUrl, ct))
+            .ToDictionary(a => a.Id);
         await tx.CommitAsync(ct);
 
         var items = rows.Select(r => articles.TryGetValue(r.ArticleId, out var article)

@@ -29,18 +29,15 @@ public static class EventTypes
 internal static class ContentEvents
 {
     /// <summary>
-    /// After a write to an article, inside its transaction. <paramref name="wasLive"/> is whether the public
-    /// could see it before; <paramref name="goneType"/> names the event when this write takes it away.
+    /// After a write to an article, inside its transaction, with the article as it now is. <paramref name="wasLive"/>
+    /// is whether the public could see it before; <paramref name="goneType"/> names the event when this write takes it away.
     /// </summary>
-    public static async Task ArticleWrittenAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, bool wasLive, string goneType, string siteUrl, CancellationToken ct)
+    public static Task ArticleWrittenAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Article article, bool wasLive, string goneType, CancellationToken ct)
     {
-        var card = await CardAsync(connection, id, siteUrl, ct);
-        if (card is null)
-            return;
-        var isLive = card.Status == "published";
-        if (ArticleEventType(wasLive, isLive, goneType) is { } type)
-            await AnnounceAsync(connection, tx, [(type, card, isLive)], ct);
+        var isLive = article.Status == "published";
+        return ArticleEventType(wasLive, isLive, goneType) is { } type
+            ? AnnounceAsync(connection, tx, [(type, article.ToCard(), isLive)], ct)
+            : Task.CompletedTask;
     }
 
     /// <summary>What partners are told about a write: from whether the public could see the article before and after; null when neither.</summary>
@@ -77,17 +74,12 @@ internal static class ContentEvents
     public static async Task CatchUpScheduledAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, string siteUrl, CancellationToken ct)
     {
         if (await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MarkPublished, new { id }, tx, cancellationToken: ct)) == 1)
-            await ArticleWrittenAsync(connection, tx, id, wasLive: false, EventTypes.ArticleUnpublished, siteUrl, ct);
+            await ArticleWrittenAsync(connection, tx, (await ArticleMapping.LoadByIdAsync(connection, id, siteUrl, ct))!, wasLive: false, EventTypes.ArticleUnpublished, ct);
     }
 
     /// <summary>Before an article is deleted, inside the deleting transaction: the last card goes in the event.</summary>
-    public static async Task ArticleDeletingAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, bool wasLive, string siteUrl, CancellationToken ct)
-    {
-        if (!wasLive || await CardAsync(connection, id, siteUrl, ct) is not { } card)
-            return;
-        await AnnounceAsync(connection, tx, [(EventTypes.ArticleDeleted, card, false)], ct);
-    }
+    public static Task ArticleDeletingAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Article article, bool wasLive, CancellationToken ct) =>
+        wasLive ? AnnounceAsync(connection, tx, [(EventTypes.ArticleDeleted, article.ToCard(), false)], ct) : Task.CompletedTask;
 
     /// <summary>
     /// A tag was created, changed or deleted. Live articles show their tags' names and slugs, so a change moves
@@ -99,12 +91,6 @@ internal static class ContentEvents
             new { type, tagId = tag.Id, data = StoredJson.Write(new { tag }) }, tx, cancellationToken: ct));
         if (type == EventTypes.TagUpdated)
             await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveTaggedToEnd, new { tagId = tag.Id }, tx, cancellationToken: ct));
-    }
-
-    private static async Task<ArticleCard?> CardAsync(NpgsqlConnection connection, Guid id, string siteUrl, CancellationToken ct)
-    {
-        var cards = await ArticleMapping.LoadCardsAsync(connection, $"select {ArticleSql.CardColumns} from articles a where a.id = @id", new { id }, siteUrl, ct);
-        return cards.Count == 0 ? null : cards[0].Card;
     }
 
 }

@@ -60,7 +60,8 @@ internal sealed class DemoContentLoader(
             if (publishAt is { } at)
             {
                 await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
-                await ContentEvents.ArticleWrittenAsync(connection, tx, id, wasLive: false, EventTypes.ArticleUnpublished, options.Value.SiteUrl, ct);
+                var published = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
+                await ContentEvents.ArticleWrittenAsync(connection, tx, published, wasLive: false, EventTypes.ArticleUnpublished, ct);
             }
             added[article.Slug] = id;
         }

@@ -57,11 +57,8 @@ internal static class FeedEndpoints
                 return Problems.NotFound("tag");
         }
 
-        var rows = (await connection.QueryAsync<ArticleRow>(new CommandDefinition(tag is null ? FeedSql.Newest : FeedSql.NewestOfTag,
-            new { tag = tagSlug, limit = settings.Items }, cancellationToken: ct))).AsList();
-        var tags = (await connection.QueryAsync<TagRow>(new CommandDefinition(ArticleSql.TagsOfArticles,
-            new { ids = rows.Select(r => r.Id).ToArray() }, cancellationToken: ct))).ToLookup(t => t.ArticleId);
-        var articles = rows.Select(r => r.ToArticle(tags.TagsOf(r.Id), options.SiteUrl)).ToList();
+        var articles = await ArticleMapping.LoadArticlesAsync(connection, tag is null ? FeedSql.Newest : FeedSql.NewestOfTag,
+            new { tag = tagSlug, limit = settings.Items }, options.SiteUrl, ct);
 
         var site = options.SiteUrl.TrimEnd('/');
         var content = new FeedContent(

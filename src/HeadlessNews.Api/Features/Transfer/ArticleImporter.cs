@@ -386,15 +386,11 @@ internal sealed class ArticleImporter(
                 Type: ContentEvents.ArticleEventType(wasLive.Contains(a.Id), a.Status == "published",
                     a.Status == "archived" ? EventTypes.ArticleArchived : EventTypes.ArticleUnpublished)))
             .Where(x => x.Type is not null)
-            .Select(x => (x.Type!, Card(x.Article), x.Is))
+            .Select(x => (x.Type!, x.Article.ToCard(), x.Is))
             .ToList();
         if (announced.Count > 0)
             await ContentEvents.AnnounceAsync(connection, tx, announced, ct);
     }
-
-    private static ArticleCard Card(Article a) => new(
-        a.Id, a.Slug, a.Title, a.Summary, a.PublishedAt, a.CreatedAt, a.UpdatedAt, a.Status, a.Tags, a.HeroImage, a.AiGenerated,
-        a.ReadingTimeMinutes, a.CanonicalUrl);
 
     /// <summary>Curated links, once every article of the file exists. A link to a slug that exists nowhere is reported.</summary>
     private async Task SetLinksAsync(Run run, CancellationToken ct)

@@ -11,7 +11,7 @@ internal static class HeadRequests
     {
         app.Use(async (http, next) =>
         {
-            if (!HttpMethods.IsHead(http.Request.Method) || http.Request.Path.StartsWithSegments("/api/v1/manage"))
+            if (!HttpMethods.IsHead(http.Request.Method) || http.Request.Path.StartsWithSegments(ManagementRequests.Prefix))
             {
                 await next(http);
                 return;

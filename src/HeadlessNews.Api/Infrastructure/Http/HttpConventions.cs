@@ -50,7 +50,7 @@ internal static class HttpConventions
         // Management answers carry drafts and secrets: no shared or browser cache may keep them.
         app.Use((context, next) =>
         {
-            if (context.Request.Path.StartsWithSegments("/api/v1/manage"))
+            if (context.Request.Path.StartsWithSegments(ManagementRequests.Prefix))
                 context.Response.Headers.CacheControl = "private, no-store";
             return next(context);
         });

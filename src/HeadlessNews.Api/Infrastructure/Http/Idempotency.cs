@@ -24,7 +24,7 @@ internal sealed class IdempotencyMiddleware(NpgsqlDataSource db, IOptions<Headle
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
         var request = http.Request;
-        if (!HttpMethods.IsPost(request.Method) || !request.Path.StartsWithSegments("/api/v1/manage")
+        if (!HttpMethods.IsPost(request.Method) || !request.Path.StartsWithSegments(ManagementRequests.Prefix)
             || !request.Headers.TryGetValue(Header, out var values) || http.User.KeyId() is not { } keyId)
         {
             await next(http);

@@ -76,7 +76,7 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
         }
         SetHeaders(http, perMinute, _requests.GetStatistics(http)?.CurrentAvailablePermits ?? 0);
 
-        if (IsManagementWrite(http.Request))
+        if (ManagementRequests.IsWrite(http.Request))
         {
             using var write = await _writes.AcquireAsync(http, 1, http.RequestAborted);
             if (!write.IsAcquired)
@@ -103,10 +103,6 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
             return (who, own);
         return (who, http.User.IsInRole(Roles.Partner) ? _options.PartnerPerMinute : _options.KeyPerMinute);
     }
-
-    private static bool IsManagementWrite(HttpRequest request) =>
-        request.Path.StartsWithSegments("/api/v1/manage") && !HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method)
-        && !HttpMethods.IsOptions(request.Method);
 
     // A full bucket allows a burst of a minute's quota; it refills evenly, at least once a second.
     private static TokenBucketRateLimiterOptions Bucket(int perMinute) => new()
