@@ -42,6 +42,7 @@ internal sealed class ArticleImporter(
         public readonly List<ImportError> Errors = [];
         public readonly HashSet<string> Slugs = [];
         public readonly HashSet<Guid> Ids = [];
+        public readonly HashSet<Guid> CreatedIds = [];
         public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
         public readonly Dictionary<int, string> Outcomes = [];
 
@@ -55,11 +56,26 @@ internal sealed class ArticleImporter(
             }
         }
 
+        /// <summary>An article the file left as it was but for its curated links counts as updated.</summary>
+        public void LinkedLater(int line)
+        {
+            lock (this)
+            {
+                if (Outcomes.GetValueOrDefault(line) == "unchanged")
+                {
+                    Outcomes[line] = "updated";
+                    Unchanged--;
+                    Updated++;
+                }
+            }
+        }
+
         public void Merge(Batch batch)
         {
             lock (this)
             {
                 Created += batch.Created;
+                CreatedIds.UnionWith(batch.CreatedIds);
                 Updated += batch.Updated;
                 Unchanged += batch.Unchanged;
                 Links.AddRange(batch.Links);
@@ -73,6 +89,7 @@ internal sealed class ArticleImporter(
     private sealed class Batch
     {
         public int Created, Updated, Unchanged;
+        public readonly List<Guid> CreatedIds = [];
         public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
         public readonly Dictionary<int, string> Outcomes = [];
     }
@@ -115,7 +132,7 @@ internal sealed class ArticleImporter(
         if (batch.Count > 0)
             await FlushAsync();
         await Task.WhenAll(writers);
-        await SetLinksAsync(run, ct);
+        await SetRemainingLinksAsync(run, actor, ct);
         progress?.Report(run.Lines);
         await cache.EverythingChangedAsync();
         return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
@@ -225,8 +242,6 @@ internal sealed class ArticleImporter(
                 }
                 else
                     updates.Add((p, match.Value));
-                if (record.Related is not null)
-                    result.Links.Add((p.Line, match ?? inserts[^1].Id, record.Related));
             }
 
             var wasLive = current.Values.Where(c => c.Status == "published").Select(c => c.Id!.Value).ToHashSet();
@@ -244,10 +259,12 @@ internal sealed class ArticleImporter(
                         Arrays(written[inserts.Count..], language), tx, cancellationToken: ct));
                 await ReplaceTagLinksAsync(connection, tx, written, ct);
                 await AddCorrectionsAsync(connection, tx, written, ct);
-                await RecordAsync(connection, tx, written, wasLive, actor, ct);
+                var related = await SetResolvableLinksAsync(connection, tx, written, current, result, ct);
+                await RecordAsync(connection, tx, written, related, wasLive, actor, ct);
             }
             await tx.CommitAsync(ct);
             result.Created = inserts.Count;
+            result.CreatedIds.AddRange(inserts.Select(i => i.Id));
             result.Updated = updates.Count;
             foreach (var (p, _) in inserts)
                 result.Outcomes[p.Line] = "created";
@@ -341,6 +358,50 @@ internal sealed class ArticleImporter(
         }, tx, cancellationToken: ct));
     }
 
+    /// <summary>
+    /// Curated links of the written articles whose every target exists already (committed, or in this batch): set
+    /// here, so the article's revision holds them. Links to articles further on in the file, or in a batch still
+    /// in flight, wait for the pass at the end. Answers each article's curated ids for its revision: the new ones
+    /// when set here, else the ones it has.
+    /// </summary>
+    private static async Task<Dictionary<Guid, Guid[]>> SetResolvableLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+        List<(Parsed P, Guid Id, RenderedBody Body)> written, Dictionary<Guid, ArticleRecord> current, Batch result, CancellationToken ct)
+    {
+        var kept = written.Select(w => current.TryGetValue(w.Id, out var c) ? c.Related ?? [] : []);
+        var slugs = written.SelectMany(w => w.P.Record.Related ?? []).Concat(kept.SelectMany(k => k)).Distinct().ToArray();
+        var ids = slugs.Length == 0 ? [] : (await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(
+            TransferSql.IdsBySlug, new { slugs }, tx, cancellationToken: ct))).ToDictionary(r => r.Slug, r => r.Id);
+
+        var related = new Dictionary<Guid, Guid[]>();
+        var set = new List<(Guid Id, Guid[] Related)>();
+        foreach (var (p, id, _) in written)
+        {
+            var wanted = p.Record.Related;
+            if (wanted is not null && wanted.All(ids.ContainsKey))
+            {
+                related[id] = wanted.Select(s => ids[s]).ToArray();
+                set.Add((id, related[id]));
+                continue;
+            }
+            if (wanted is not null)
+                result.Links.Add((p.Line, id, wanted));
+            related[id] = current.TryGetValue(id, out var c) ? (c.Related ?? []).Where(ids.ContainsKey).Select(s => ids[s]).ToArray() : [];
+        }
+        if (set.Count > 0)
+            await ReplaceRelatedLinksAsync(connection, tx, set, ct);
+        return related;
+    }
+
+    private static Task ReplaceRelatedLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Guid Id, Guid[] Related)> set, CancellationToken ct)
+    {
+        var links = set.SelectMany(c => c.Related.Select((r, i) => (c.Id, Related: r, Position: i + 1))).ToList();
+        return connection.ExecuteAsync(new CommandDefinition(TransferSql.ReplaceRelatedLinks, new
+        {
+            ids = set.Select(c => c.Id).ToArray(),
+            articleIds = links.Select(l => l.Id).ToArray(), relatedIds = links.Select(l => l.Related).ToArray(), positions = links.Select(l => l.Position).ToArray(),
+        }, tx, cancellationToken: ct));
+    }
+
     private sealed class WrittenRow
     {
         public Guid Id { get; init; }
@@ -356,7 +417,7 @@ internal sealed class ArticleImporter(
     /// Only what the database decided (version, status, times, notes) is read back; the rest is the line itself.
     /// </summary>
     private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> written,
-        HashSet<Guid> wasLive, Actor actor, CancellationToken ct)
+        Dictionary<Guid, Guid[]> related, HashSet<Guid> wasLive, Actor actor, CancellationToken ct)
     {
         var siteUrl = options.Value.SiteUrl;
         var stored = (await connection.QueryAsync<WrittenRow>(new CommandDefinition(TransferSql.Written,
@@ -377,7 +438,7 @@ internal sealed class ArticleImporter(
         await connection.ExecuteAsync(new CommandDefinition(TransferSql.AddRevisions, new
         {
             ids = articles.Select(a => a.Id).ToArray(),
-            snapshots = articles.Select(a => new RevisionSnapshot(a, []).ToStored()).ToArray(),
+            snapshots = articles.Select(a => new RevisionSnapshot(a, related[a.Id]).ToStored()).ToArray(),
             keyId = actor.KeyId, keyName = actor.KeyName,
         }, tx, cancellationToken: ct));
 
@@ -392,18 +453,22 @@ internal sealed class ArticleImporter(
             await ContentEvents.AnnounceAsync(connection, tx, announced, ct);
     }
 
-    /// <summary>Curated links, once every article of the file exists. A link to a slug that exists nowhere is reported.</summary>
-    private async Task SetLinksAsync(Run run, CancellationToken ct)
+    /// <summary>
+    /// The curated links left for last, once every article of the file exists: a link to a slug that exists
+    /// nowhere is reported.
+    /// </summary>
+    private async Task SetRemainingLinksAsync(Run run, Actor actor, CancellationToken ct)
     {
-        foreach (var chunk in run.Links.Chunk(BatchSize))
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct };
+        await Parallel.ForEachAsync(run.Links.Chunk(BatchSize), options, async (chunk, token) =>
         {
-            await using var connection = await db.OpenConnectionAsync(ct);
-            await using var tx = await connection.BeginTransactionAsync(ct);
+            await using var connection = await db.OpenConnectionAsync(token);
+            await using var tx = await connection.BeginTransactionAsync(token);
             var slugs = chunk.SelectMany(c => c.Related).Distinct().ToArray();
-            var ids = (await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(TransferSql.IdsBySlug, new { slugs }, tx, cancellationToken: ct)))
+            var ids = (await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(TransferSql.IdsBySlug, new { slugs }, tx, cancellationToken: token)))
                 .ToDictionary(r => r.Slug, r => r.Id);
             var currentLinks = (await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(TransferSql.RelatedSlugs,
-                new { ids = chunk.Select(c => c.Id).ToArray() }, tx, cancellationToken: ct))).ToLookup(r => r.ArticleId, r => r.Slug);
+                new { ids = chunk.Select(c => c.Id).ToArray() }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
 
             var changed = new List<(Guid Id, Guid[] Related)>();
             foreach (var (line, id, related) in chunk)
@@ -416,23 +481,25 @@ internal sealed class ArticleImporter(
                 if (currentLinks[id].SequenceEqual(related))
                     continue;
                 changed.Add((id, related.Select(s => ids[s]).ToArray()));
-                if (run.Outcomes.GetValueOrDefault(line) == "unchanged")
-                {
-                    run.Unchanged--;
-                    run.Updated++;
-                }
+                run.LinkedLater(line);
             }
             if (changed.Count > 0)
             {
-                var links = changed.SelectMany(c => c.Related.Select((r, i) => (c.Id, Related: r, Position: i + 1))).ToList();
-                await connection.ExecuteAsync(new CommandDefinition(TransferSql.ReplaceRelatedLinks, new
-                {
-                    ids = changed.Select(c => c.Id).ToArray(),
-                    articleIds = links.Select(l => l.Id).ToArray(), relatedIds = links.Select(l => l.Related).ToArray(), positions = links.Select(l => l.Position).ToArray(),
-                }, tx, cancellationToken: ct));
+                await ReplaceRelatedLinksAsync(connection, tx, changed, token);
+                // An article this import created gets its links as part of its creation: its revision is completed
+                // with them, its version stays. One that existed gets a new version and revision.
+                var created = changed.Select(c => c.Id).Where(run.CreatedIds.Contains).ToArray();
+                var existed = changed.Select(c => c.Id).Where(id => !run.CreatedIds.Contains(id)).ToArray();
+                if (created.Length > 0)
+                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.CompleteCreatedRevisions, new { ids = created }, tx, cancellationToken: token));
+                if (existed.Length > 0)
+                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.RecordLinkChanges, new
+                    {
+                        ids = existed, keyId = actor.KeyId, keyName = actor.KeyName,
+                    }, tx, cancellationToken: token));
             }
-            await tx.CommitAsync(ct);
-        }
+            await tx.CommitAsync(token);
+        });
     }
 
     private static JsonSerializerOptions Strict()

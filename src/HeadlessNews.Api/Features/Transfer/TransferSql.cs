@@ -107,6 +107,30 @@ internal static class TransferSql
         delete from related_links where article_id = any(@ids);
         insert into related_links (article_id, related_id, position)
         select * from unnest(@articleIds::uuid[], @relatedIds::uuid[], @positions::int[]);
+        """;
+
+    // Links set at the end of the import that created the article complete the revision that import wrote: they
+    // are part of the article as it was created (rewriting the article row for a new version would cost as much
+    // as writing it).
+    public const string CompleteCreatedRevisions = """
+        update article_revisions r
+        set snapshot = jsonb_set(r.snapshot, '{relatedIds}',
+            to_jsonb(array(select l.related_id from related_links l where l.article_id = r.article_id order by l.position)))
+        where r.article_id = any(@ids)
+          and r.number = (select max(x.number) from article_revisions x where x.article_id = r.article_id);
+        """;
+
+    // Links set after an existing article was written: a new version, and a revision that is the latest one with the
+    // new links and version (an article with no revision yet gets none: there is no snapshot to start from).
+    public const string RecordLinkChanges = """
         update articles set version = version + 1 where id = any(@ids);
+        insert into article_revisions (article_id, number, action, key_id, key_name, snapshot)
+        select r.article_id, r.number + 1, 'imported', @keyId, @keyName,
+               jsonb_set(jsonb_set(r.snapshot, '{relatedIds}',
+                   to_jsonb(array(select l.related_id from related_links l where l.article_id = r.article_id order by l.position))),
+                   '{article,version}', to_jsonb(a.version))
+        from articles a
+        join lateral (select * from article_revisions x where x.article_id = a.id order by x.number desc limit 1) r on true
+        where a.id = any(@ids);
         """;
 }

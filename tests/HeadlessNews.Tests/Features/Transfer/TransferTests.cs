@@ -140,6 +140,58 @@ public sealed class TransferTests : ApiTestBase
     }
 
     [Test]
+    public async Task ImportedRevisionsHoldTheCuratedLinksWhetherTheyPointBackOrAhead()
+    {
+        // "first" links ahead to "third", three batches further on (so set once every line is written, completing
+        // the revision that created "first"); "second" links back to "first" (set with it). Filler lines push
+        // "third" into the fourth batch.
+        var filler = Enumerable.Range(0, 3100).Select(i => $$"""{"slug":"filler-{{i}}","title":"Filler {{i}}","status":"draft"}""");
+        var file = string.Join('\n', [
+            """{"slug":"first","title":"First","status":"published","publishedAt":"2026-03-01T00:00:00Z","related":["third"]}""",
+            """{"slug":"second","title":"Second","status":"published","publishedAt":"2026-03-01T00:00:00Z","related":["first"]}""",
+            .. filler,
+            """{"slug":"third","title":"Third","status":"published","publishedAt":"2026-03-01T00:00:00Z"}""",
+        ]);
+        var summary = await ImportAsync(file);
+        Assert.That(summary["created"]!.GetValue<int>(), Is.EqualTo(3103), summary.ToJsonString());
+        var id = new Dictionary<string, string>();
+        foreach (var slug in new[] { "first", "second", "third" })
+            id[slug] = (await SqlAsync<Guid>($"select id from articles where slug = '{slug}'")).ToString();
+
+        async Task<JsonNode> LatestRevisionAsync(string slug)
+        {
+            var list = await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{id[slug]}/revisions"));
+            var number = list["items"]!.AsArray().Max(r => r!["number"]!.GetValue<int>());
+            return await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{id[slug]}/revisions/{number}"));
+        }
+        var second = await LatestRevisionAsync("second");
+        Assert.That(second["number"]!.GetValue<int>(), Is.EqualTo(1));
+        Assert.That(second["relatedIds"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(new[] { id["first"] }));
+        var first = await LatestRevisionAsync("first");
+        Assert.That(first["number"]!.GetValue<int>(), Is.EqualTo(1));
+        Assert.That(first["relatedIds"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(new[] { id["third"] }));
+        var stored = await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{id["first"]}"));
+        Assert.That(first["article"]!["version"]!.GetValue<int>(), Is.EqualTo(stored["version"]!.GetValue<int>()));
+        Assert.That((await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/articles/first")))["related"]![0]!["slug"]!.GetValue<string>(), Is.EqualTo("third"));
+
+        var again = await ImportAsync(file);
+        Assert.That(again["unchanged"]!.GetValue<int>(), Is.EqualTo(3103), again.ToJsonString());
+        Assert.That(await SqlAsync<long>("select count(*) from article_revisions"), Is.EqualTo(3103));
+
+        // An article that existed gets links set at the end as a change of its own: a new version and revision.
+        var moved = file.Replace("\"related\":[\"first\"]", "\"related\":[\"fourth\"]")
+            + "\n" + """{"slug":"fourth","title":"Fourth","status":"published","publishedAt":"2026-03-01T00:00:00Z"}""";
+        var third = await ImportAsync(moved);
+        Assert.That((third["created"]!.GetValue<int>(), third["updated"]!.GetValue<int>()), Is.EqualTo((1, 1)), third.ToJsonString());
+        id["fourth"] = (await SqlAsync<Guid>("select id from articles where slug = 'fourth'")).ToString();
+        second = await LatestRevisionAsync("second");
+        Assert.That(second["number"]!.GetValue<int>(), Is.EqualTo(3));
+        Assert.That(second["relatedIds"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(new[] { id["fourth"] }));
+        stored = await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{id["second"]}"));
+        Assert.That(second["article"]!["version"]!.GetValue<int>(), Is.EqualTo(stored["version"]!.GetValue<int>()));
+    }
+
+    [Test]
     public async Task ImportNeedsAnAdminAndNdjson()
     {
         using var editor = await ClientWithRoleAsync("editor");
