@@ -42,7 +42,6 @@ internal sealed class ArticleImporter(
         public readonly List<ImportError> Errors = [];
         public readonly HashSet<string> Slugs = [];
         public readonly HashSet<Guid> Ids = [];
-        public readonly HashSet<Guid> CreatedIds = [];
         public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
         public readonly Dictionary<int, string> Outcomes = [];
 
@@ -56,26 +55,11 @@ internal sealed class ArticleImporter(
             }
         }
 
-        /// <summary>An article the file left as it was but for its curated links counts as updated.</summary>
-        public void LinkedLater(int line)
-        {
-            lock (this)
-            {
-                if (Outcomes.GetValueOrDefault(line) == "unchanged")
-                {
-                    Outcomes[line] = "updated";
-                    Unchanged--;
-                    Updated++;
-                }
-            }
-        }
-
         public void Merge(Batch batch)
         {
             lock (this)
             {
                 Created += batch.Created;
-                CreatedIds.UnionWith(batch.CreatedIds);
                 Updated += batch.Updated;
                 Unchanged += batch.Unchanged;
                 Links.AddRange(batch.Links);
@@ -89,7 +73,6 @@ internal sealed class ArticleImporter(
     private sealed class Batch
     {
         public int Created, Updated, Unchanged;
-        public readonly List<Guid> CreatedIds = [];
         public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
         public readonly Dictionary<int, string> Outcomes = [];
     }
@@ -264,7 +247,6 @@ internal sealed class ArticleImporter(
             }
             await tx.CommitAsync(ct);
             result.Created = inserts.Count;
-            result.CreatedIds.AddRange(inserts.Select(i => i.Id));
             result.Updated = updates.Count;
             foreach (var (p, _) in inserts)
                 result.Outcomes[p.Line] = "created";
@@ -367,8 +349,8 @@ internal sealed class ArticleImporter(
     private static async Task<Dictionary<Guid, Guid[]>> SetResolvableLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         List<(Parsed P, Guid Id, RenderedBody Body)> written, Dictionary<Guid, ArticleRecord> current, Batch result, CancellationToken ct)
     {
-        var kept = written.Select(w => current.TryGetValue(w.Id, out var c) ? c.Related ?? [] : []);
-        var slugs = written.SelectMany(w => w.P.Record.Related ?? []).Concat(kept.SelectMany(k => k)).Distinct().ToArray();
+        IReadOnlyList<string> Kept(Guid id) => current.TryGetValue(id, out var c) ? c.Related ?? [] : [];
+        var slugs = written.SelectMany(w => (w.P.Record.Related ?? []).Concat(Kept(w.Id))).Distinct().ToArray();
         var ids = slugs.Length == 0 ? [] : (await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(
             TransferSql.IdsBySlug, new { slugs }, tx, cancellationToken: ct))).ToDictionary(r => r.Slug, r => r.Id);
 
@@ -385,7 +367,7 @@ internal sealed class ArticleImporter(
             }
             if (wanted is not null)
                 result.Links.Add((p.Line, id, wanted));
-            related[id] = current.TryGetValue(id, out var c) ? (c.Related ?? []).Where(ids.ContainsKey).Select(s => ids[s]).ToArray() : [];
+            related[id] = Kept(id).Where(ids.ContainsKey).Select(s => ids[s]).ToArray();
         }
         if (set.Count > 0)
             await ReplaceRelatedLinksAsync(connection, tx, set, ct);
@@ -471,6 +453,8 @@ internal sealed class ArticleImporter(
                 new { ids = chunk.Select(c => c.Id).ToArray() }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
 
             var changed = new List<(Guid Id, Guid[] Related)>();
+            var created = new List<Guid>();
+            var existed = new List<Guid>();
             foreach (var (line, id, related) in chunk)
             {
                 if (related.FirstOrDefault(s => !ids.ContainsKey(s)) is { } missing)
@@ -481,21 +465,20 @@ internal sealed class ArticleImporter(
                 if (currentLinks[id].SequenceEqual(related))
                     continue;
                 changed.Add((id, related.Select(s => ids[s]).ToArray()));
-                run.LinkedLater(line);
+                // Every batch has merged its outcomes by now: reading them needs no lock.
+                (run.Outcomes[line] == "created" ? created : existed).Add(id);
             }
             if (changed.Count > 0)
             {
                 await ReplaceRelatedLinksAsync(connection, tx, changed, token);
                 // An article this import created gets its links as part of its creation: its revision is completed
                 // with them, its version stays. One that existed gets a new version and revision.
-                var created = changed.Select(c => c.Id).Where(run.CreatedIds.Contains).ToArray();
-                var existed = changed.Select(c => c.Id).Where(id => !run.CreatedIds.Contains(id)).ToArray();
-                if (created.Length > 0)
-                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.CompleteCreatedRevisions, new { ids = created }, tx, cancellationToken: token));
-                if (existed.Length > 0)
+                if (created.Count > 0)
+                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.CompleteCreatedRevisions, new { ids = created.ToArray() }, tx, cancellationToken: token));
+                if (existed.Count > 0)
                     await connection.ExecuteAsync(new CommandDefinition(TransferSql.RecordLinkChanges, new
                     {
-                        ids = existed, keyId = actor.KeyId, keyName = actor.KeyName,
+                        ids = existed.ToArray(), keyId = actor.KeyId, keyName = actor.KeyName,
                     }, tx, cancellationToken: token));
             }
             await tx.CommitAsync(token);
