@@ -27,9 +27,14 @@ if [ ! -f "$data_dir/PG_VERSION" ]; then
   chmod 700 "$data_dir"
   as_owner "$bin/initdb" -D "$data_dir" -U headlessnews --auth=trust -E UTF8 --locale=C.UTF-8 >&2
 fi
+# Sized for bulk imports, as PostgreSQL's "Populating a Database" advises: a quarter of memory (at most 2 GB) for
+# shared buffers, so backends do not write out the pages they just filled themselves, and checkpoints far enough
+# apart that a large import is not written twice (once more as full-page images after every checkpoint).
+mem_mb=$(( $(awk '/^MemTotal:/ {print $2}' /proc/meminfo) / 1024 ))
+buffers_mb=$(( mem_mb / 4 )); [ "$buffers_mb" -gt 2048 ] && buffers_mb=2048; [ "$buffers_mb" -lt 128 ] && buffers_mb=128
 if ! as_owner "$bin/pg_ctl" -D "$data_dir" status >/dev/null 2>&1; then
   as_owner "$bin/pg_ctl" -D "$data_dir" -w -l "$data_dir/server.log" \
-    -o "-p $port -c listen_addresses=127.0.0.1 -k $data_dir" start >&2
+    -o "-p $port -c listen_addresses=127.0.0.1 -k $data_dir -c shared_buffers=${buffers_mb}MB -c max_wal_size=4GB -c checkpoint_timeout=15min" start >&2
 fi
 if ! "$bin/psql" -h 127.0.0.1 -p "$port" -U headlessnews -d postgres -tAc "select 1 from pg_database where datname = 'headlessnews'" | grep -q 1; then
   "$bin/createdb" -h 127.0.0.1 -p "$port" -U headlessnews headlessnews

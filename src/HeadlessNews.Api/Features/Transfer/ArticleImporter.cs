@@ -44,6 +44,9 @@ internal sealed class ArticleImporter(
         public readonly HashSet<Guid> Ids = [];
         public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
         public readonly Dictionary<int, string> Outcomes = [];
+        // The articles committed batches wrote, by slug, so later batches need not look them up: each slug of the
+        // file names one article for the whole run (a slug or id on two lines is refused).
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, Guid> Written = new(StringComparer.Ordinal);
 
         public void Fail(int line, string? field, string message)
         {
@@ -66,6 +69,8 @@ internal sealed class ArticleImporter(
                 foreach (var (line, outcome) in batch.Outcomes)
                     Outcomes[line] = outcome;
             }
+            foreach (var (slug, id) in batch.Written)
+                Written[slug] = id;
         }
     }
 
@@ -75,6 +80,7 @@ internal sealed class ArticleImporter(
         public int Created, Updated, Unchanged;
         public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
         public readonly Dictionary<int, string> Outcomes = [];
+        public readonly List<(string Slug, Guid Id)> Written = [];
     }
 
     // Two batches in flight: PostgreSQL indexes one (to_tsvector is most of the cost) while the other is prepared.
@@ -242,7 +248,7 @@ internal sealed class ArticleImporter(
                         Arrays(written[inserts.Count..], language), tx, cancellationToken: ct));
                 await ReplaceTagLinksAsync(connection, tx, written, ct);
                 await AddCorrectionsAsync(connection, tx, written, ct);
-                var related = await SetResolvableLinksAsync(connection, tx, written, current, result, ct);
+                var related = await SetResolvableLinksAsync(connection, tx, written, current, run, result, ct);
                 await RecordAsync(connection, tx, written, related, wasLive, actor, ct);
             }
             await tx.CommitAsync(ct);
@@ -252,6 +258,7 @@ internal sealed class ArticleImporter(
                 result.Outcomes[p.Line] = "created";
             foreach (var (p, _) in updates)
                 result.Outcomes[p.Line] = "updated";
+            result.Written.AddRange(inserts.Concat(updates).Select(w => (w.P.Record.Slug, w.Id)));
             run.Merge(result);
         }
         catch (PostgresException e)
@@ -347,12 +354,11 @@ internal sealed class ArticleImporter(
     /// when set here, else the ones it has.
     /// </summary>
     private static async Task<Dictionary<Guid, Guid[]>> SetResolvableLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
-        List<(Parsed P, Guid Id, RenderedBody Body)> written, Dictionary<Guid, ArticleRecord> current, Batch result, CancellationToken ct)
+        List<(Parsed P, Guid Id, RenderedBody Body)> written, Dictionary<Guid, ArticleRecord> current, Run run, Batch result, CancellationToken ct)
     {
         IReadOnlyList<string> Kept(Guid id) => current.TryGetValue(id, out var c) ? c.Related ?? [] : [];
-        var slugs = written.SelectMany(w => (w.P.Record.Related ?? []).Concat(Kept(w.Id))).Distinct().ToArray();
-        var ids = slugs.Length == 0 ? [] : (await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(
-            TransferSql.IdsBySlug, new { slugs }, tx, cancellationToken: ct))).ToDictionary(r => r.Slug, r => r.Id);
+        var slugs = written.SelectMany(w => (w.P.Record.Related ?? []).Concat(Kept(w.Id))).Distinct();
+        var ids = await IdsAsync(connection, tx, slugs, written.Select(w => (w.P.Record.Slug, w.Id)), run, ct);
 
         var related = new Dictionary<Guid, Guid[]>();
         var set = new List<(Guid Id, Guid[] Related)>();
@@ -372,6 +378,26 @@ internal sealed class ArticleImporter(
         if (set.Count > 0)
             await ReplaceRelatedLinksAsync(connection, tx, set, ct);
         return related;
+    }
+
+    /// <summary>The ids of these slugs that exist: from this batch, from committed batches, else from the database.</summary>
+    private static async Task<Dictionary<string, Guid>> IdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<string> slugs,
+        IEnumerable<(string Slug, Guid Id)> inBatch, Run run, CancellationToken ct)
+    {
+        var ids = inBatch.ToDictionary(w => w.Slug, w => w.Id, StringComparer.Ordinal);
+        var unknown = new List<string>();
+        foreach (var slug in slugs)
+        {
+            if (run.Written.TryGetValue(slug, out var id))
+                ids.TryAdd(slug, id);
+            else if (!ids.ContainsKey(slug))
+                unknown.Add(slug);
+        }
+        if (unknown.Count > 0)
+            foreach (var (slug, id) in await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(
+                         TransferSql.IdsBySlug, new { slugs = unknown.Distinct().ToArray() }, tx, cancellationToken: ct)))
+                ids[slug] = id;
+        return ids;
     }
 
     private static Task ReplaceRelatedLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Guid Id, Guid[] Related)> set, CancellationToken ct)
@@ -446,11 +472,12 @@ internal sealed class ArticleImporter(
         {
             await using var connection = await db.OpenConnectionAsync(token);
             await using var tx = await connection.BeginTransactionAsync(token);
-            var slugs = chunk.SelectMany(c => c.Related).Distinct().ToArray();
-            var ids = (await connection.QueryAsync<(string Slug, Guid Id)>(new CommandDefinition(TransferSql.IdsBySlug, new { slugs }, tx, cancellationToken: token)))
-                .ToDictionary(r => r.Slug, r => r.Id);
-            var currentLinks = (await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(TransferSql.RelatedSlugs,
-                new { ids = chunk.Select(c => c.Id).ToArray() }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
+            var ids = await IdsAsync(connection, tx, chunk.SelectMany(c => c.Related), [], run, token);
+            // An article this import created was written without these links: only one that existed can have them.
+            // Every batch has merged its outcomes by now: reading them needs no lock.
+            var existing = chunk.Where(c => run.Outcomes[c.Line] != "created").Select(c => c.Id).ToArray();
+            var currentLinks = (existing.Length == 0 ? [] : await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(
+                TransferSql.RelatedSlugs, new { ids = existing }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
 
             var changed = new List<(Guid Id, Guid[] Related)>();
             var created = new List<Guid>();
@@ -465,7 +492,6 @@ internal sealed class ArticleImporter(
                 if (currentLinks[id].SequenceEqual(related))
                     continue;
                 changed.Add((id, related.Select(s => ids[s]).ToArray()));
-                // Every batch has merged its outcomes by now: reading them needs no lock.
                 (run.Outcomes[line] == "created" ? created : existed).Add(id);
             }
             if (changed.Count > 0)

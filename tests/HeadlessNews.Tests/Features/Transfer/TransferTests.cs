@@ -150,7 +150,7 @@ public sealed class TransferTests : ApiTestBase
             """{"slug":"first","title":"First","status":"published","publishedAt":"2026-03-01T00:00:00Z","related":["third"]}""",
             """{"slug":"second","title":"Second","status":"published","publishedAt":"2026-03-01T00:00:00Z","related":["first"]}""",
             .. filler,
-            """{"slug":"third","title":"Third","status":"published","publishedAt":"2026-03-01T00:00:00Z"}""",
+            """{"slug":"third","title":"Third","status":"published","publishedAt":"2026-03-01T00:00:00Z","related":["second"]}""",
         ]);
         var summary = await ImportAsync(file);
         Assert.That(summary["created"]!.GetValue<int>(), Is.EqualTo(3103), summary.ToJsonString());
@@ -170,6 +170,9 @@ public sealed class TransferTests : ApiTestBase
         var first = await LatestRevisionAsync("first");
         Assert.That(first["number"]!.GetValue<int>(), Is.EqualTo(1));
         Assert.That(first["relatedIds"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(new[] { id["third"] }));
+        // "third" links back to "second", written by an earlier batch.
+        var thirdRevision = await LatestRevisionAsync("third");
+        Assert.That(thirdRevision["relatedIds"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(new[] { id["second"] }));
         var stored = await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{id["first"]}"));
         Assert.That(first["article"]!["version"]!.GetValue<int>(), Is.EqualTo(stored["version"]!.GetValue<int>()));
         Assert.That((await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/articles/first")))["related"]![0]!["slug"]!.GetValue<string>(), Is.EqualTo("third"));
@@ -189,6 +192,14 @@ public sealed class TransferTests : ApiTestBase
         Assert.That(second["relatedIds"]!.AsArray().Select(r => r!.GetValue<string>()), Is.EqualTo(new[] { id["fourth"] }));
         stored = await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{id["second"]}"));
         Assert.That(second["article"]!["version"]!.GetValue<int>(), Is.EqualTo(stored["version"]!.GetValue<int>()));
+
+        // A link to an article that is in the database but not in the file.
+        var alone = await ImportAsync("""{"slug":"sixth","title":"Sixth","status":"draft","related":["third","filler-7"]}""");
+        Assert.That(alone["created"]!.GetValue<int>(), Is.EqualTo(1), alone.ToJsonString());
+        id["sixth"] = (await SqlAsync<Guid>("select id from articles where slug = 'sixth'")).ToString();
+        var sixth = await LatestRevisionAsync("sixth");
+        Assert.That(sixth["relatedIds"]!.AsArray().Select(r => r!.GetValue<string>()),
+            Is.EqualTo(new[] { id["third"], (await SqlAsync<Guid>("select id from articles where slug = 'filler-7'")).ToString() }));
     }
 
     [Test]
