@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dapper;
@@ -46,7 +47,7 @@ internal sealed class ArticleImporter(
         public readonly Dictionary<int, string> Outcomes = [];
         // The articles committed batches wrote, by slug, so later batches need not look them up: each slug of the
         // file names one article for the whole run (a slug or id on two lines is refused).
-        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, Guid> Written = new(StringComparer.Ordinal);
+        public readonly ConcurrentDictionary<string, Guid> Written = new(StringComparer.Ordinal);
 
         public void Fail(int line, string? field, string message)
         {
