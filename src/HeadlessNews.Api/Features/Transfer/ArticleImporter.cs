@@ -474,9 +474,10 @@ internal sealed class ArticleImporter(
             await using var connection = await db.OpenConnectionAsync(token);
             await using var tx = await connection.BeginTransactionAsync(token);
             var ids = await IdsAsync(connection, tx, chunk.SelectMany(c => c.Related), [], run, token);
-            // An article this import created was written without these links: only one that existed can have them.
             // Every batch has merged its outcomes by now: reading them needs no lock.
-            var existing = chunk.Where(c => run.Outcomes[c.Line] != "created").Select(c => c.Id).ToArray();
+            bool Created(int line) => run.Outcomes[line] == "created";
+            // An article this import created was written without these links: only one that existed can have them.
+            var existing = chunk.Where(c => !Created(c.Line)).Select(c => c.Id).ToArray();
             var currentLinks = (existing.Length == 0 ? [] : await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(
                 TransferSql.RelatedSlugs, new { ids = existing }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
 
@@ -493,7 +494,7 @@ internal sealed class ArticleImporter(
                 if (currentLinks[id].SequenceEqual(related))
                     continue;
                 changed.Add((id, related.Select(s => ids[s]).ToArray()));
-                (run.Outcomes[line] == "created" ? created : existed).Add(id);
+                (Created(line) ? created : existed).Add(id);
             }
             if (changed.Count > 0)
             {
