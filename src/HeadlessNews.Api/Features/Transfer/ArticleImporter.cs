@@ -358,7 +358,7 @@ internal sealed class ArticleImporter(
         List<(Parsed P, Guid Id, RenderedBody Body)> written, Dictionary<Guid, ArticleRecord> current, Run run, Batch result, CancellationToken ct)
     {
         IReadOnlyList<string> Kept(Guid id) => current.TryGetValue(id, out var c) ? c.Related ?? [] : [];
-        var slugs = written.SelectMany(w => (w.P.Record.Related ?? []).Concat(Kept(w.Id))).Distinct();
+        var slugs = written.SelectMany(w => (w.P.Record.Related ?? []).Concat(Kept(w.Id)));
         var ids = await IdsAsync(connection, tx, slugs, written.Select(w => (w.P.Record.Slug, w.Id)), run, ct);
 
         var related = new Dictionary<Guid, Guid[]>();
