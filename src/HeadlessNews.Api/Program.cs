@@ -50,6 +50,9 @@ builder.Services.AddAuditTrail();
 builder.Services.AddSingleton<IdempotencyMiddleware>();
 builder.Services.AddScoped<ArticleImporter>();
 
+// The one write path for articles: revisions, events, change feed, purge
+builder.Services.AddSingleton<ArticleWriter>();
+
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();
 builder.Services.AddHostedService<SearchReindexer>();

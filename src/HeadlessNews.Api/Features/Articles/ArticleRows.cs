@@ -64,10 +64,13 @@ internal sealed class RelatedRow
 
 internal sealed record TagRow(Guid ArticleId, string Slug, string Name, string Kind);
 
-/// <summary>Lock-row state every write to an existing article checks first; Status is the effective one.</summary>
-internal sealed record ArticleState(int Version, string Status, DateTime? PublishedAt, bool AiGenerated, string? Disclosure, int SourceCount)
+/// <summary>
+/// Lock-row state every write to an existing article checks first. Status is the effective one;
+/// AnnouncementDue says its schedule's time has come but partners have not been told yet.
+/// </summary>
+internal sealed record ArticleState(int Version, string Status, DateTime? PublishedAt, bool AiGenerated, string? Disclosure, int SourceCount, bool AnnouncementDue)
 {
-    public bool IsLive => Status is "published" or "scheduled";
+    public Visibility Visibility => ArticleVisibility.Of(Status);
 }
 
 /// <summary>The JSON kept in jsonb columns: camelCase, the same shapes the API shows.</summary>

@@ -6,9 +6,8 @@ namespace HeadlessNews.Api.Features.Articles;
 /// </summary>
 internal static class ArticleSql
 {
-    // Scheduled articles whose time has come are published; the stored status says when they were scheduled.
-    private const string EffectiveStatus =
-        "case when a.status = 'scheduled' and a.published_at <= now() then 'published' else a.status end as status";
+    // What the management API shows: "published" exactly when the public sees the article (migration 0013).
+    public const string EffectiveStatus = "article_effective_status(a.status, a.published_at) as status";
 
     public const string FullColumns = $"""
         a.id, a.slug, a.title, a.summary, a.body_markdown, a.body_html, a.outline::text as outline, {EffectiveStatus},
@@ -109,11 +108,12 @@ internal static class ArticleSql
         order by at.position
         """;
 
+    public const string ByIds = $"select {FullColumns} from articles a where a.id = any(@ids)";
+
     public const string KnownTagSlugs = "select slug from tags where slug = any(@slugs)";
 
     // The tag names go into the search vector (migration 0006), in the order the tags are shown.
-    private const string TagNames =
-        "coalesce((select string_agg(t.name, ' ' order by array_position(@Tags, t.slug)) from tags t where t.slug = any(@Tags)), '')";
+    private const string TagNames = "article_tag_names(@Tags)";
 
     public const string Insert = $"""
         insert into articles (slug, title, summary, body_markdown, body_html, outline, sources, ai_generated,
@@ -135,25 +135,26 @@ internal static class ArticleSql
         where id = @Id
         """;
 
-    public const string ReplaceTags = """
-        delete from article_tags where article_id = @id;
+    public const string ReplaceTagLinks = """
+        delete from article_tags where article_id = any(@ids);
         insert into article_tags (article_id, tag_id, position)
-        select @id, t.id, s.position
-        from unnest(@tags::text[]) with ordinality as s(slug, position)
+        select s.article_id, t.id, s.position
+        from unnest(@articleIds::uuid[], @tagSlugs::text[], @positions::int[]) as s(article_id, slug, position)
         join tags t on t.slug = s.slug;
         """;
 
     // Every write to an existing article starts here: the row is locked so the version check and the
     // change are one step, and two editors holding the same version cannot both win.
     public const string LockForWrite = $"""
-        select a.version, {EffectiveStatus}, a.published_at, a.ai_generated, a.disclosure, jsonb_array_length(a.sources) as source_count
+        select a.version, {EffectiveStatus}, a.published_at, a.ai_generated, a.disclosure, jsonb_array_length(a.sources) as source_count,
+               a.status = 'scheduled' and article_is_public(a.status, a.published_at) as announcement_due
         from articles a where a.id = @id
         for update
         """;
 
     public const string Publish = """
         update articles set
-            status = case when @at::timestamptz > now() then 'scheduled' else 'published' end,
+            status = article_publication_status(coalesce(@at::timestamptz, now())),
             published_at = coalesce(@at::timestamptz, now()), version = version + 1, updated_at = now()
         where id = @id
         """;
@@ -170,6 +171,20 @@ internal static class ArticleSql
 
     public const string Delete = "delete from articles where id = @id";
 
+    // Scheduled articles whose time has come: partners are told now (ArticleWriter.PublishDueAsync). The stored
+    // status catches up with what the public already sees; the version stays, so an editor's If-Match still holds.
+    public const string MarkDuePublished = """
+        update articles set status = 'published'
+        where id in (
+            select id from articles
+            where status = 'scheduled' and article_is_public(status, published_at)
+              and (@ids::uuid[] is null or id = any(@ids::uuid[]))
+            order by published_at, id
+            limit 100
+            for update skip locked)
+        returning id
+        """;
+
     // The note, and a new version: an article with a new note is a changed article.
     public const string AddCorrection = """
         insert into corrections (article_id, kind, text, key_id, key_name) values (@id, @Kind, @Text, @KeyId, @KeyName);
@@ -178,8 +193,10 @@ internal static class ArticleSql
 
     // The ten published articles, among the 500 newest that share a title word, whose text best matches this
     // article's title words, kept in both directions so older articles also learn about a new neighbour. Run on publish and on edits of live
-    // articles; the lexemes are quoted into a tsquery as they are, already normalised.
+    // articles; the lexemes are quoted into a tsquery as they are, already normalised. Refreshes run one at a time
+    // (the advisory lock): two of them write each other's rows, and in parallel they deadlock.
     public const string RefreshTextNeighbours = """
+        select pg_advisory_xact_lock(7236071233690103151);
         delete from text_neighbours where article_id = @id;
         with terms as (
             select string_agg('''' || replace(lexeme, '''', '''''') || '''', ' | ')::tsquery as q
@@ -190,7 +207,7 @@ internal static class ArticleSql
             select a.id, a.search_vector, a.published_at
             from articles a, terms
             where terms.q is not null and a.search_vector @@ terms.q and a.id <> @id
-              and a.status in ('published', 'scheduled')
+              and article_is_public(a.status, a.published_at)
             order by a.published_at desc
             limit 500
         ),
@@ -211,13 +228,13 @@ internal static class ArticleSql
 
     public const string KnownArticleIds = "select id from articles where id = any(@ids)";
 
-    public const string ReplaceRelated = """
-        delete from related_links where article_id = @id;
+    public const string ReplaceRelatedLinks = """
+        delete from related_links where article_id = any(@ids);
         insert into related_links (article_id, related_id, position)
-        select @id, r.related_id, r.position
-        from unnest(@ids::uuid[]) with ordinality as r(related_id, position);
-        update articles set version = version + 1, updated_at = now() where id = @id;
+        select * from unnest(@articleIds::uuid[], @relatedIds::uuid[], @positions::int[]);
         """;
+
+    public const string Touch = "update articles set version = version + 1, updated_at = now() where id = any(@ids)";
 
     public const string CuratedOfId = """
         select a.id, a.slug, a.title, a.summary, coalesce(a.published_at, a.created_at) as published_at,

@@ -53,18 +53,4 @@ internal static class ChangeSql
         order by c.seq
         limit @limit
         """;
-
-    // Scheduled articles whose time has come, claimed so that two instances never announce one twice.
-    public const string DueScheduled = """
-        select id from articles
-        where status = 'scheduled' and published_at <= now()
-        order by published_at, id
-        limit 100
-        for update skip locked
-        """;
-
-    // The stored status catches up with what the public already sees; the version stays, so an editor's
-    // If-Match still holds.
-    public const string MarkPublished =
-        "update articles set status = 'published' where id = @id and status = 'scheduled' and published_at <= now()";
 }

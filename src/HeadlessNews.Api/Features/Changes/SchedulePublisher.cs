@@ -1,4 +1,5 @@
-using Dapper;
+using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -6,10 +7,11 @@ namespace HeadlessNews.Api.Features.Changes;
 
 /// <summary>
 /// The delivery API shows a scheduled article the moment its time comes, without any job. Partners are told by
-/// this loop: every few seconds it marks due scheduled articles published and writes their article.published
-/// event and change-feed entry, in one transaction per batch. SKIP LOCKED lets several instances run it.
+/// this loop: every few seconds it announces due scheduled articles through the write path
+/// (ArticleWriter.PublishDueAsync), a hundred per transaction. SKIP LOCKED lets several instances run it.
 /// </summary>
-internal sealed class SchedulePublisher(NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, ILogger<SchedulePublisher> logger) : BackgroundService
+internal sealed class SchedulePublisher(
+    NpgsqlDataSource db, DeliveryCacheInvalidator cache, IOptions<HeadlessNewsOptions> options, ILogger<SchedulePublisher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -41,12 +43,14 @@ internal sealed class SchedulePublisher(NpgsqlDataSource db, IOptions<HeadlessNe
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var due = (await connection.QueryAsync<Guid>(new CommandDefinition(ChangeSql.DueScheduled, transaction: tx, cancellationToken: ct))).AsList();
-        foreach (var id in due)
-            await ContentEvents.CatchUpScheduledAsync(connection, tx, id, options.Value.SiteUrl, ct);
+        var due = await ArticleWriter.PublishDueAsync(connection, tx, null, options.Value.SiteUrl, ct);
         await tx.CommitAsync(ct);
         if (due.Count > 0)
+        {
+            // The public sees them already, but a response cached before their time may not show them.
+            await cache.InvalidateAsync([.. due.Select(SurrogateKeys.Article), SurrogateKeys.Lists, SurrogateKeys.Related]);
             logger.LogInformation("Announced {Count} scheduled article(s) whose time has come", due.Count);
+        }
         return due.Count;
     }
 }

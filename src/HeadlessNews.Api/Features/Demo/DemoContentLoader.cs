@@ -2,8 +2,9 @@ using System.Text.Json;
 using Dapper;
 using FluentValidation;
 using HeadlessNews.Api.Features.Articles;
-using HeadlessNews.Api.Features.Changes;
+using HeadlessNews.Api.Features.Revisions;
 using HeadlessNews.Api.Features.Tags;
+using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -58,11 +59,7 @@ internal sealed class DemoContentLoader(
             await articleValidator.ValidateAndThrowAsync(write, ct);
             var id = await ArticleWrites.InsertAsync(connection, tx, write, options.Value.Search.Language, ct);
             if (publishAt is { } at)
-            {
                 await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
-                var published = (await ArticleMapping.LoadByIdAsync(connection, id, options.Value.SiteUrl, ct))!;
-                await ContentEvents.ArticleWrittenAsync(connection, tx, published, wasLive: false, EventTypes.ArticleUnpublished, ct);
-            }
             added[article.Slug] = id;
         }
 
@@ -78,9 +75,14 @@ internal sealed class DemoContentLoader(
             var ids = (await connection.QueryAsync<(Guid Id, string Slug)>(new CommandDefinition(
                 "select id, slug from articles where slug = any(@slugs)", new { slugs = article.Related }, tx, cancellationToken: ct)))
                 .ToDictionary(r => r.Slug, r => r.Id);
-            await ArticleWrites.ReplaceRelatedAsync(connection, tx, added[article.Slug], article.Related!.Select(s => ids[s]).ToList(), ct);
+            await ArticleWrites.ReplaceRelatedAsync(connection, tx, [(added[article.Slug], article.Related!.Select(s => ids[s]).ToList())], ct);
         }
 
+        // Recorded as created in the state they are left in, through the write path (revisions, events, change feed).
+        var articles = await ArticleMapping.LoadArticlesAsync(connection, ArticleSql.ByIds, new { ids = added.Values.ToArray() }, options.Value.SiteUrl, ct);
+        await ArticleWriter.RecordAsync(connection, tx,
+            articles.Select(a => new ArticleChange(Visibility.Absent, ArticleVisibility.Of(a.Status), a, RevisionLog.Created)).ToList(),
+            new Actor(null, "demo content"), ct);
         await tx.CommitAsync(ct);
         await cache.EverythingChangedAsync();
         logger.LogInformation("Demo content: {Added} articles added, {Total} in the demo set", added.Count,

@@ -114,8 +114,8 @@ internal static class RevisionEndpoints
     }
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> Restore(
-        Guid id, int number, HttpContext http, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-        ManageArticleEndpoints.ChangeAsync(id, http, db, options, ct, RevisionLog.Restored, EventTypes.ArticleUnpublished, async (connection, tx, state) =>
+        Guid id, int number, HttpContext http, ArticleWriter writer, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
+        writer.ChangeAsync(id, http, RevisionLog.Restored, async (connection, tx, state) =>
         {
             var rows = (await connection.QueryAsync<RevisionRow>(new CommandDefinition(RevisionSql.One,
                 new { id, numbers = new[] { number } }, tx, cancellationToken: ct))).AsList();
@@ -126,20 +126,18 @@ internal static class RevisionEndpoints
             var defaultCanonical = ArticleMapping.CanonicalUrl(null, old.Slug, options.Value.SiteUrl);
             var write = new ArticleWrite(old.Slug, old.Title, old.Summary, old.BodyMarkdown, old.Tags.Select(t => t.Slug).ToList(), old.Sources,
                 old.AiGenerated, old.Disclosure, old.HeroImage, old.CanonicalUrl == defaultCanonical ? null : old.CanonicalUrl);
-            if (state.IsLive && Publishability.Problems(write.AiGenerated, write.Disclosure, write.Sources?.Count ?? 0) is { Count: > 0 } errors)
-                return Problems.Unprocessable("Restoring this revision would leave a published article without what it needs to be published.", errors);
-            if (await ManageArticleEndpoints.UnknownTags(connection, tx, write.Tags, ct) is { } unknown)
+            if (await ArticleWriter.UnknownTagsAsync(connection, tx, write.Tags, ct) is { } unknown)
                 return Problems.Unprocessable("A tag of this revision no longer exists; create it again first.",
                     new Dictionary<string, string[]> { ["tags"] = [((HttpValidationProblemDetails)unknown.ProblemDetails).Errors["tags"][0]] });
-            await ArticleWrites.UpdateAsync(connection, tx, id, write, options.Value.Search.Language, ct);
+            await ArticleWrites.UpdateAsync(connection, tx, id, write, writer.SearchLanguage, ct);
             // Related articles deleted since then are left out.
             var existing = (await connection.QueryAsync<Guid>(new CommandDefinition(ArticleSql.KnownArticleIds,
                 new { ids = snapshot.RelatedIds.ToArray() }, tx, cancellationToken: ct))).ToHashSet();
-            await ArticleWrites.ReplaceRelatedAsync(connection, tx, id, snapshot.RelatedIds.Where(existing.Contains).ToList(), ct);
-            if (state.IsLive)
+            await ArticleWrites.ReplaceRelatedAsync(connection, tx, [(id, snapshot.RelatedIds.Where(existing.Contains).ToList())], ct);
+            if (state.Visibility.IsOrWillBePublic())
                 await ArticleWrites.RefreshTextNeighboursAsync(connection, tx, id, ct);
             return null;
-        });
+        }, ct);
 
     private static async Task<List<RevisionRow>> LoadAsync(NpgsqlDataSource db, Guid id, int[] numbers, CancellationToken ct)
     {

@@ -19,22 +19,31 @@ internal static class RevisionLog
     public const string Imported = "imported";
     public const string Deleted = "deleted";
 
+    // Numbers run per article from 1; the article rows are locked (or new), so no two writers draw the same one.
     private const string Insert = """
         insert into article_revisions (article_id, number, action, key_id, key_name, snapshot)
-        select @id, coalesce(max(number), 0) + 1, @action, @keyId, @keyName, @snapshot::jsonb
-        from article_revisions where article_id = @id
+        select s.id, coalesce((select max(r.number) from article_revisions r where r.article_id = s.id), 0) + 1,
+               s.action, @keyId, @keyName, s.snapshot::jsonb
+        from unnest(@ids::uuid[], @actions::text[], @snapshots::text[]) as s(id, action, snapshot)
         """;
 
-    private const string RelatedIdsOf = "select related_id from related_links where article_id = @id order by position";
+    private const string RelatedIdsOf = "select article_id, related_id from related_links where article_id = any(@ids) order by article_id, position";
 
-    /// <summary>Snapshots the article as it is now in this transaction. The article row must be locked (or new).</summary>
-    public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Article article, string action, Actor actor, CancellationToken ct)
+    /// <summary>
+    /// Snapshots the articles as they are now in this transaction, with their curated links as stored. One article
+    /// or an import batch; every write path records its revisions here.
+    /// </summary>
+    public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<(Article Article, string Action)> revised, Actor actor, CancellationToken ct)
     {
-        var related = (await connection.QueryAsync<Guid>(new CommandDefinition(RelatedIdsOf, new { id = article.Id }, tx, cancellationToken: ct))).ToList();
+        var ids = revised.Select(r => r.Article.Id).ToArray();
+        var related = (await connection.QueryAsync<(Guid ArticleId, Guid RelatedId)>(new CommandDefinition(RelatedIdsOf, new { ids }, tx, cancellationToken: ct)))
+            .ToLookup(r => r.ArticleId, r => r.RelatedId);
         await connection.ExecuteAsync(new CommandDefinition(Insert, new
         {
-            id = article.Id, action, keyId = actor.KeyId, keyName = actor.KeyName,
-            snapshot = new RevisionSnapshot(article, related).ToStored(),
+            ids,
+            actions = revised.Select(r => r.Action).ToArray(),
+            snapshots = revised.Select(r => new RevisionSnapshot(r.Article, related[r.Article.Id].ToList()).ToStored()).ToArray(),
+            keyId = actor.KeyId, keyName = actor.KeyName,
         }, tx, cancellationToken: ct));
     }
 }

@@ -160,7 +160,7 @@ internal sealed class ArticleImporter(
             errors.Add(("status", $"status must be one of: {string.Join(", ", Statuses)}."));
         else if (record.Status is "published" or "scheduled" && record.PublishedAt is null)
             errors.Add(("publishedAt", "A published or scheduled article needs publishedAt."));
-        else if (record.Status is "published" or "scheduled"
+        else if (ArticleVisibility.Of(record.Status).IsOrWillBePublic()
                  && Publishability.Problems(record.AiGenerated, record.Disclosure, record.Sources?.Count ?? 0) is { Count: > 0 } unpublishable)
             errors.AddRange(unpublishable.SelectMany(p => p.Value.Select(m => (p.Key, m))));
         if (record.Related is { } related && (related.Count > 20 || related.Any(r => !TextRules.IsSlug(r, 200) || r == record.Slug)))
@@ -209,7 +209,11 @@ internal sealed class ArticleImporter(
             }, tx, cancellationToken: ct))).ToList();
             var byId = existing.ToDictionary(e => e.Id);
             var bySlug = existing.ToDictionary(e => e.Slug);
-            var current = await ArticleExporter.ReadByIdsAsync(connection, existing.Select(e => e.Id).ToArray(), ct);
+            // Locked, and any whose schedule came announced first, so each one's state before is what partners were told.
+            var existingIds = existing.Select(e => e.Id).ToArray();
+            await connection.ExecuteAsync(new CommandDefinition(TransferSql.Lock, new { ids = existingIds }, tx, cancellationToken: ct));
+            await ArticleWriter.PublishDueAsync(connection, tx, existingIds, options.Value.SiteUrl, ct);
+            var current = await ArticleExporter.ReadByIdsAsync(connection, existingIds, ct);
 
             var inserts = new List<(Parsed P, Guid Id)>();
             var updates = new List<(Parsed P, Guid Id)>();
@@ -234,7 +238,6 @@ internal sealed class ArticleImporter(
                     updates.Add((p, match.Value));
             }
 
-            var wasLive = current.Values.Where(c => c.Status == "published").Select(c => c.Id!.Value).ToHashSet();
             if (inserts.Count + updates.Count > 0)
             {
                 // Markdown rendering and sanitizing is the CPU-heavy part on our side: spread it over the cores.
@@ -247,10 +250,10 @@ internal sealed class ArticleImporter(
                 if (updates.Count > 0)
                     await connection.ExecuteAsync(new CommandDefinition(TransferSql.UpdateArticles,
                         Arrays(written[inserts.Count..], language), tx, cancellationToken: ct));
-                await ReplaceTagLinksAsync(connection, tx, written, ct);
+                await ArticleWrites.ReplaceTagsAsync(connection, tx, written.Select(w => (w.Id, (IReadOnlyList<string>)w.P.Record.Tags!.Select(t => t.Slug).ToList())).ToList(), ct);
                 await AddCorrectionsAsync(connection, tx, written, ct);
-                var related = await SetResolvableLinksAsync(connection, tx, written, current, run, result, ct);
-                await RecordAsync(connection, tx, written, related, wasLive, actor, ct);
+                await SetResolvableLinksAsync(connection, tx, written, current, run, result, ct);
+                await RecordAsync(connection, tx, written, current, result.Links.Select(l => l.Id).ToHashSet(), actor, ct);
             }
             await tx.CommitAsync(ct);
             result.Created = inserts.Count;
@@ -274,8 +277,10 @@ internal sealed class ArticleImporter(
     /// <summary>An article is unchanged when everything the file says about it is already so (its update time aside).</summary>
     private static bool Same(ArticleRecord stored, ArticleRecord incoming)
     {
-        var a = JsonSerializer.SerializeToNode(stored with { Id = null, UpdatedAt = null }, JsonSerializerOptions.Web)!.AsObject();
-        var b = JsonSerializer.SerializeToNode(incoming with { Id = null, UpdatedAt = null }, JsonSerializerOptions.Web)!.AsObject();
+        // "published" and "scheduled" with the same publish time are one state: the time decides which it is now.
+        static string Status(string status) => status is "published" or "scheduled" ? "published" : status;
+        var a = JsonSerializer.SerializeToNode(stored with { Id = null, UpdatedAt = null, Status = Status(stored.Status) }, JsonSerializerOptions.Web)!.AsObject();
+        var b = JsonSerializer.SerializeToNode(incoming with { Id = null, UpdatedAt = null, Status = Status(incoming.Status) }, JsonSerializerOptions.Web)!.AsObject();
         foreach (var (field, value) in new (string, object?)[] { ("createdAt", incoming.CreatedAt), ("related", incoming.Related), ("corrections", incoming.Corrections) })
         {
             if (value is null)
@@ -321,19 +326,9 @@ internal sealed class ArticleImporter(
             published = records.Select(r => r.PublishedAt).ToArray(),
             created = records.Select(r => r.CreatedAt).ToArray(),
             updated = records.Select(r => r.UpdatedAt).ToArray(),
-            tagNames = records.Select(r => string.Join(' ', r.Tags!.Select(t => t.Name))).ToArray(),
+            tagSlugs = records.Select(r => string.Join(' ', r.Tags!.Select(t => t.Slug))).ToArray(),
             language,
         };
-    }
-
-    private static Task ReplaceTagLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> rows, CancellationToken ct)
-    {
-        var links = rows.SelectMany(r => r.P.Record.Tags!.Select((t, i) => (r.Id, t.Slug, Position: i + 1))).ToList();
-        return connection.ExecuteAsync(new CommandDefinition(TransferSql.ReplaceTagLinks, new
-        {
-            ids = rows.Select(r => r.Id).ToArray(),
-            articleIds = links.Select(l => l.Id).ToArray(), tagSlugs = links.Select(l => l.Slug).ToArray(), positions = links.Select(l => l.Position).ToArray(),
-        }, tx, cancellationToken: ct));
     }
 
     private static Task AddCorrectionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> rows, CancellationToken ct)
@@ -350,35 +345,27 @@ internal sealed class ArticleImporter(
 
     /// <summary>
     /// Curated links of the written articles whose every target exists already (committed, or in this batch): set
-    /// here, so the article's revision holds them. Links to articles further on in the file, or in a batch still
-    /// in flight, wait for the pass at the end. Answers each article's curated ids for its revision: the new ones
-    /// when set here, else the ones it has.
+    /// here, with the article. Links to articles further on in the file, or in a batch still in flight, wait for the
+    /// pass at the end (<paramref name="result"/>.Links), which also records those articles' revisions.
     /// </summary>
-    private static async Task<Dictionary<Guid, Guid[]>> SetResolvableLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
+    private static async Task SetResolvableLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx,
         List<(Parsed P, Guid Id, RenderedBody Body)> written, Dictionary<Guid, ArticleRecord> current, Run run, Batch result, CancellationToken ct)
     {
-        IReadOnlyList<string> Kept(Guid id) => current.TryGetValue(id, out var c) ? c.Related ?? [] : [];
-        var slugs = written.SelectMany(w => (w.P.Record.Related ?? []).Concat(Kept(w.Id)));
+        var slugs = written.SelectMany(w => w.P.Record.Related ?? []);
         var ids = await IdsAsync(connection, tx, slugs, written.Select(w => (w.P.Record.Slug, w.Id)), run, ct);
 
-        var related = new Dictionary<Guid, Guid[]>();
-        var set = new List<(Guid Id, Guid[] Related)>();
+        var set = new List<(Guid Id, IReadOnlyList<Guid> Related)>();
         foreach (var (p, id, _) in written)
         {
-            var wanted = p.Record.Related;
-            if (wanted is not null && wanted.All(ids.ContainsKey))
-            {
-                related[id] = wanted.Select(s => ids[s]).ToArray();
-                set.Add((id, related[id]));
+            if (p.Record.Related is not { } wanted)
                 continue;
-            }
-            if (wanted is not null)
+            if (wanted.All(ids.ContainsKey))
+                set.Add((id, wanted.Select(s => ids[s]).ToList()));
+            else
                 result.Links.Add((p.Line, id, wanted));
-            related[id] = Kept(id).Where(ids.ContainsKey).Select(s => ids[s]).ToArray();
         }
         if (set.Count > 0)
-            await ReplaceRelatedLinksAsync(connection, tx, set, ct);
-        return related;
+            await ArticleWrites.ReplaceRelatedAsync(connection, tx, set, ct);
     }
 
     /// <summary>The ids of these slugs that exist: from this batch, from committed batches, else from the database.</summary>
@@ -401,16 +388,6 @@ internal sealed class ArticleImporter(
         return ids;
     }
 
-    private static Task ReplaceRelatedLinksAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Guid Id, Guid[] Related)> set, CancellationToken ct)
-    {
-        var links = set.SelectMany(c => c.Related.Select((r, i) => (c.Id, Related: r, Position: i + 1))).ToList();
-        return connection.ExecuteAsync(new CommandDefinition(TransferSql.ReplaceRelatedLinks, new
-        {
-            ids = set.Select(c => c.Id).ToArray(),
-            articleIds = links.Select(l => l.Id).ToArray(), relatedIds = links.Select(l => l.Related).ToArray(), positions = links.Select(l => l.Position).ToArray(),
-        }, tx, cancellationToken: ct));
-    }
-
     private sealed class WrittenRow
     {
         public Guid Id { get; init; }
@@ -422,93 +399,72 @@ internal sealed class ArticleImporter(
     }
 
     /// <summary>
-    /// Revisions for every written article; events and change-feed entries for those the public can or could see.
-    /// Only what the database decided (version, status, times, notes) is read back; the rest is the line itself.
+    /// Through the write path (<see cref="ArticleWriter.RecordAsync"/>): a revision for each written article whose
+    /// links are complete (the others get theirs from the pass at the end, with their links), and the events and
+    /// change-feed entries its visibility before and after call for. Only what the database decided (version,
+    /// status, times, notes, tag names) is read back; the rest is the line itself.
     /// </summary>
     private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> written,
-        Dictionary<Guid, Guid[]> related, HashSet<Guid> wasLive, Actor actor, CancellationToken ct)
+        Dictionary<Guid, ArticleRecord> current, HashSet<Guid> linksPending, Actor actor, CancellationToken ct)
     {
         var siteUrl = options.Value.SiteUrl;
-        var stored = (await connection.QueryAsync<WrittenRow>(new CommandDefinition(TransferSql.Written,
-            new { ids = written.Select(w => w.Id).ToArray() }, tx, cancellationToken: ct))).ToDictionary(r => r.Id);
-        var articles = written.Select(w =>
+        var ids = written.Select(w => w.Id).ToArray();
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"{TransferSql.Written};\n{ArticleSql.TagsOfArticles}", new { ids }, tx, cancellationToken: ct));
+        var stored = (await results.ReadAsync<WrittenRow>()).ToDictionary(r => r.Id);
+        var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
+        var changes = written.Select(w =>
         {
             var (r, row) = (w.P.Record, stored[w.Id]);
-            return new Article
+            var article = new Article
             {
                 Id = w.Id, Slug = r.Slug, Title = r.Title, Summary = r.Summary, BodyMarkdown = r.BodyMarkdown!, BodyHtml = w.Body.Html,
                 Outline = w.Body.Outline, Status = row.Status, PublishedAt = r.PublishedAt, CreatedAt = row.CreatedAt, UpdatedAt = row.UpdatedAt,
-                Tags = r.Tags!, Sources = r.Sources!, AiGenerated = r.AiGenerated, Disclosure = r.Disclosure, HeroImage = r.HeroImage,
+                Tags = tags.TagsOf(w.Id), Sources = r.Sources!, AiGenerated = r.AiGenerated, Disclosure = r.Disclosure, HeroImage = r.HeroImage,
                 CanonicalUrl = ArticleMapping.CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), WordCount = w.Body.WordCount,
                 ReadingTimeMinutes = w.Body.ReadingTimeMinutes, Corrections = StoredJson.ReadList<CorrectionNote>(row.Corrections), Version = row.Version,
             };
+            var before = current.TryGetValue(w.Id, out var was) ? ArticleVisibility.Of(was.Status) : Visibility.Absent;
+            return new ArticleChange(before, ArticleVisibility.Of(row.Status), article, linksPending.Contains(w.Id) ? null : RevisionLog.Imported);
         }).ToList();
-
-        await connection.ExecuteAsync(new CommandDefinition(TransferSql.AddRevisions, new
-        {
-            ids = articles.Select(a => a.Id).ToArray(),
-            snapshots = articles.Select(a => new RevisionSnapshot(a, related[a.Id]).ToStored()).ToArray(),
-            keyId = actor.KeyId, keyName = actor.KeyName,
-        }, tx, cancellationToken: ct));
-
-        var announced = articles
-            .Select(a => (Article: a, Is: a.Status == "published",
-                Type: ContentEvents.ArticleEventType(wasLive.Contains(a.Id), a.Status == "published",
-                    a.Status == "archived" ? EventTypes.ArticleArchived : EventTypes.ArticleUnpublished)))
-            .Where(x => x.Type is not null)
-            .Select(x => (x.Type!, x.Article.ToCard(), x.Is))
-            .ToList();
-        if (announced.Count > 0)
-            await ContentEvents.AnnounceAsync(connection, tx, announced, ct);
+        await ArticleWriter.RecordAsync(connection, tx, changes, actor, ct);
     }
 
     /// <summary>
-    /// The curated links left for last, once every article of the file exists: a link to a slug that exists
-    /// nowhere is reported.
+    /// The curated links left for last, once every article of the file exists: a link to a slug that exists nowhere
+    /// is reported, and that article's links are left as they were. Changed links are a change like any other (a new
+    /// version); each of these articles then gets the one revision of its line, links included, from the stored
+    /// article. Its events went out with its batch: links are not on the cards partners get.
     /// </summary>
     private async Task SetRemainingLinksAsync(Run run, Actor actor, CancellationToken ct)
     {
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct };
-        await Parallel.ForEachAsync(run.Links.Chunk(BatchSize), options, async (chunk, token) =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct };
+        await Parallel.ForEachAsync(run.Links.Chunk(BatchSize), parallel, async (chunk, token) =>
         {
             await using var connection = await db.OpenConnectionAsync(token);
             await using var tx = await connection.BeginTransactionAsync(token);
+            var all = chunk.Select(c => c.Id).ToArray();
+            await connection.ExecuteAsync(new CommandDefinition(TransferSql.Lock, new { ids = all }, tx, cancellationToken: token));
             var ids = await IdsAsync(connection, tx, chunk.SelectMany(c => c.Related), [], run, token);
-            // Every batch has merged its outcomes by now: reading them needs no lock.
-            bool Created(int line) => run.Outcomes[line] == "created";
-            // An article this import created was written without these links: only one that existed can have them.
-            var existing = chunk.Where(c => !Created(c.Line)).Select(c => c.Id).ToArray();
-            var currentLinks = (existing.Length == 0 ? [] : await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(
-                TransferSql.RelatedSlugs, new { ids = existing }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
+            var currentLinks = (await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(
+                TransferSql.RelatedSlugs, new { ids = all }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
 
-            var changed = new List<(Guid Id, Guid[] Related)>();
-            var created = new List<Guid>();
-            var existed = new List<Guid>();
+            var changed = new List<(Guid Id, IReadOnlyList<Guid> Related)>();
             foreach (var (line, id, related) in chunk)
             {
                 if (related.FirstOrDefault(s => !ids.ContainsKey(s)) is { } missing)
-                {
                     run.Fail(line, "related", $"No article has the slug '{missing}'; this article's curated links were left as they were.");
-                    continue;
-                }
-                if (currentLinks[id].SequenceEqual(related))
-                    continue;
-                changed.Add((id, related.Select(s => ids[s]).ToArray()));
-                (Created(line) ? created : existed).Add(id);
+                else if (!currentLinks[id].SequenceEqual(related))
+                    changed.Add((id, related.Select(s => ids[s]).ToList()));
             }
             if (changed.Count > 0)
             {
-                await ReplaceRelatedLinksAsync(connection, tx, changed, token);
-                // An article this import created gets its links as part of its creation: its revision is completed
-                // with them, its version stays. One that existed gets a new version and revision.
-                if (created.Count > 0)
-                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.CompleteCreatedRevisions, new { ids = created.ToArray() }, tx, cancellationToken: token));
-                if (existed.Count > 0)
-                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.RecordLinkChanges, new
-                    {
-                        ids = existed.ToArray(), keyId = actor.KeyId, keyName = actor.KeyName,
-                    }, tx, cancellationToken: token));
+                await ArticleWrites.ReplaceRelatedAsync(connection, tx, changed, token);
+                await ArticleWrites.TouchAsync(connection, tx, changed.Select(c => c.Id).ToArray(), token);
             }
+            // Deleted since its batch committed: nothing left to record.
+            var articles = await ArticleMapping.LoadArticlesAsync(connection, ArticleSql.ByIds, new { ids = all }, options.Value.SiteUrl, token);
+            await RevisionLog.RecordAsync(connection, tx, articles.Select(a => (a, RevisionLog.Imported)).ToList(), actor, token);
             await tx.CommitAsync(token);
         });
     }
