@@ -81,7 +81,7 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
         });
         if (refused is not null)
             return refused;
-        await cache.ArticleChangedAsync(id);
+        await PurgeAsync([id]);
         ETags.Set(http, article!.Version);
         return TypedResults.Ok(article);
     }
@@ -105,7 +105,7 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
         });
         if (failure is not null)
             return failure;
-        await cache.ArticleChangedAsync(id);
+        await PurgeAsync([id]);
         return TypedResults.NoContent();
     }
 
@@ -129,6 +129,14 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
         }
         return (state, null);
     }
+
+    /// <summary>
+    /// After a write has committed: delivery responses cached by this instance that showed these articles, any list
+    /// or related cards are dropped. No ids: everything (an import, the demo content).
+    /// </summary>
+    public Task PurgeAsync(IReadOnlyCollection<Guid>? ids) => ids is null
+        ? cache.EverythingChangedAsync()
+        : cache.InvalidateAsync([.. ids.Select(SurrogateKeys.Article), SurrogateKeys.Lists, SurrogateKeys.Related]);
 
     /// <summary>
     /// Records changes in the write's transaction: a revision for each that names one, and for each the webhook

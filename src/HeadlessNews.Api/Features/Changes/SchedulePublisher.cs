@@ -1,5 +1,4 @@
 using HeadlessNews.Api.Features.Articles;
-using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -11,7 +10,7 @@ namespace HeadlessNews.Api.Features.Changes;
 /// (ArticleWriter.PublishDueAsync), a hundred per transaction. SKIP LOCKED lets several instances run it.
 /// </summary>
 internal sealed class SchedulePublisher(
-    NpgsqlDataSource db, DeliveryCacheInvalidator cache, IOptions<HeadlessNewsOptions> options, ILogger<SchedulePublisher> logger) : BackgroundService
+    NpgsqlDataSource db, ArticleWriter writer, IOptions<HeadlessNewsOptions> options, ILogger<SchedulePublisher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -48,7 +47,7 @@ internal sealed class SchedulePublisher(
         if (due.Count > 0)
         {
             // The public sees them already, but a response cached before their time may not show them.
-            await cache.InvalidateAsync([.. due.Select(SurrogateKeys.Article), SurrogateKeys.Lists, SurrogateKeys.Related]);
+            await writer.PurgeAsync(due);
             logger.LogInformation("Announced {Count} scheduled article(s) whose time has come", due.Count);
         }
         return due.Count;

@@ -17,7 +17,7 @@ namespace HeadlessNews.Api.Features.Demo;
 /// an editor's changes to demo articles survive. Publish times are relative to the first load.
 /// </summary>
 internal sealed class DemoContentLoader(
-    NpgsqlDataSource db, DeliveryCacheInvalidator cache, IOptions<HeadlessNewsOptions> options, IValidator<ArticleWrite> articleValidator, IValidator<TagWrite> tagValidator, ILogger<DemoContentLoader> logger)
+    NpgsqlDataSource db, ArticleWriter writer, IOptions<HeadlessNewsOptions> options, IValidator<ArticleWrite> articleValidator, IValidator<TagWrite> tagValidator, ILogger<DemoContentLoader> logger)
 {
     private const long AdvisoryLockKey = 0x4465_6D6F_436F_6E74;
 
@@ -84,7 +84,7 @@ internal sealed class DemoContentLoader(
             articles.Select(a => new ArticleChange(Visibility.Absent, ArticleVisibility.Of(a.Status), a, RevisionLog.Created)).ToList(),
             new Actor(null, "demo content"), ct);
         await tx.CommitAsync(ct);
-        await cache.EverythingChangedAsync();
+        await writer.PurgeAsync(null);
         logger.LogInformation("Demo content: {Added} articles added, {Total} in the demo set", added.Count,
             content.Articles.Length + content.Drafts.Length + content.Scheduled.Length);
     }

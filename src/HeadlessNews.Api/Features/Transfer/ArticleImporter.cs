@@ -27,7 +27,7 @@ internal sealed class ArticleImporter(
     IValidator<TagWrite> tagValidator,
     IValidator<CorrectionWrite> correctionValidator,
     IOptions<HeadlessNewsOptions> options,
-    DeliveryCacheInvalidator cache)
+    ArticleWriter writer)
 {
     public const int BatchSize = 1000;
     private const int MaxReportedErrors = 1000;
@@ -124,7 +124,7 @@ internal sealed class ArticleImporter(
         await Task.WhenAll(writers);
         await SetRemainingLinksAsync(run, actor, ct);
         progress?.Report(run.Lines);
-        await cache.EverythingChangedAsync();
+        await writer.PurgeAsync(null);
         return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
             run.Errors.OrderBy(e => e.Line).ToList(), Math.Round(started.Elapsed.TotalSeconds, 2));
     }

@@ -226,6 +226,15 @@ public sealed class ManageArticleTests : ApiTestBase
             new { slug = "ai-piece", title = "AI piece", aiGenerated = true }, newVersion + 1);
         await AssertProblemAsync(stripped, HttpStatusCode.UnprocessableEntity);
         Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles/ai-piece"))!["disclosure"]!.ToString(), Does.StartWith("Drafted"));
+
+        // Nor once scheduled: it would go public without them when its time comes.
+        var scheduled = await PublishAsync(id, newVersion + 1, DateTimeOffset.UtcNow.AddDays(1));
+        var before2 = await SnapshotAsync();
+        var strippedScheduled = await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/articles/{id}",
+            new { slug = "ai-piece", title = "AI piece", aiGenerated = true, sources = new[] { new { title = "Source", url = "https://example.org/s" } } }, scheduled);
+        var why = await AssertProblemAsync(strippedScheduled, HttpStatusCode.UnprocessableEntity);
+        Assert.That(why["errors"]!["disclosure"], Is.Not.Null);
+        Assert.That(await SnapshotAsync(), Is.EqualTo(before2));
     }
 
     [Test]

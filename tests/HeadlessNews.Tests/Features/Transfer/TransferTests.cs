@@ -216,6 +216,30 @@ public sealed class TransferTests : ApiTestBase
     }
 
     [Test]
+    public async Task AnImportedLineWhoseTimeIsToComeIsScheduledAndAnnouncedWhenItComes()
+    {
+        var at = DateTimeOffset.UtcNow.AddDays(1).ToString("O");
+        await ImportAsync($$"""{"slug":"results-at-noon","title":"Results at noon","status":"published","publishedAt":"{{at}}"}""");
+
+        async Task<string[]> ListedAsync(string status) =>
+            Slugs(await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles?status={status}")));
+        Assert.That(await ListedAsync("scheduled"), Is.EqualTo(new[] { "results-at-noon" }));
+        Assert.That(await ListedAsync("published"), Is.Empty);
+        Assert.That((await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/changes")))["items"]!.AsArray(), Is.Empty);
+        Assert.That(await SqlAsync<long>("select count(*) from events"), Is.Zero);
+
+        // Its time comes (moved in the database): the scheduler announces it once, and the mirror gets it.
+        await SqlAsync<int>("update articles set published_at = now() - interval '1 second' returning 1");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await SqlAsync<long>("select count(*) from events") == 0 && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.That(await SqlAsync<string>("select string_agg(type, ',') from events"), Is.EqualTo("article.published"));
+        var changes = await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/changes"));
+        Assert.That(changes["items"]!.AsArray().Select(i => i!["type"]!.GetValue<string>()), Is.EqualTo(new[] { "upsert" }));
+        Assert.That(await ListedAsync("published"), Is.EqualTo(new[] { "results-at-noon" }));
+    }
+
+    [Test]
     public async Task ImportedPublishedArticlesReachTheChangeFeed()
     {
         await ImportAsync("""{"slug":"imported-news","title":"Imported news","status":"published","publishedAt":"2026-02-01T08:00:00Z","aiGenerated":false}""");
