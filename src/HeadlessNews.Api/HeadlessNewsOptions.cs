@@ -88,6 +88,9 @@ public sealed class WebhookSettings
     /// <summary>Failed attempts in a row after which a subscription is disabled.</summary>
     public int DisableAfterFailures { get; set; } = 50;
 
+    /// <summary>Deliveries a paused (disabled) subscription keeps waiting; beyond this the oldest become dead letters.</summary>
+    public int PausedBacklogLimit { get; set; } = 10_000;
+
     /// <summary>How long the previous secret keeps signing after a rotation, in hours.</summary>
     public double SecretOverlapHours { get; set; } = 24;
 

@@ -2,15 +2,19 @@ namespace HeadlessNews.Api.Features.Changes;
 
 internal static class ChangeSql
 {
-    // Events and their webhook deliveries, fanned out to the enabled subscriptions that asked for each type.
+    // Events and their webhook deliveries, fanned out to every subscription that asked for each type: a paused
+    // (disabled) one keeps them until it is resumed. The notification wakes the dispatcher when this commits.
     public const string RecordArticleEvents = """
         with e as (
             insert into events (type, article_id, data)
-            select * from unnest(@types::text[], @articleIds::uuid[], @datas::jsonb[])
+            select u.type, u.article_id, u.data
+            from unnest(@types::text[], @articleIds::uuid[], @datas::jsonb[]) with ordinality as u(type, article_id, data, n)
+            order by u.n
             returning id, type
         )
         insert into webhook_deliveries (event_id, subscription_id)
-        select e.id, s.id from e join webhook_subscriptions s on s.enabled and e.type = any(s.events)
+        select e.id, s.id from e join webhook_subscriptions s on e.type = any(s.events);
+        select pg_notify('webhook_deliveries', '');
         """;
 
     public const string RecordTagEvent = """
@@ -19,7 +23,8 @@ internal static class ChangeSql
             returning id, type
         )
         insert into webhook_deliveries (event_id, subscription_id)
-        select e.id, s.id from e join webhook_subscriptions s on s.enabled and e.type = any(s.events)
+        select e.id, s.id from e join webhook_subscriptions s on e.type = any(s.events);
+        select pg_notify('webhook_deliveries', '');
         """;
 
     // Change-feed writers take this lock before drawing a seq and hold it to commit, so seqs become visible in

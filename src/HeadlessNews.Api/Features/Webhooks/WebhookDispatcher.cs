@@ -10,13 +10,16 @@ using StandardWebhooks;
 namespace HeadlessNews.Api.Features.Webhooks;
 
 /// <summary>
-/// Delivers the outbox at least once. Each tick leases due deliveries (one per subscription, so a slow receiver
-/// only holds up itself), POSTs them signed as Standard Webhooks describes, and records every attempt. Failures
+/// Delivers the outbox at least once. It wakes when an event commits (LISTEN/NOTIFY; a poll as the fallback), leases
+/// due deliveries (one in flight per subscription, so a slow receiver only holds up itself, and each subscription
+/// fed in event order as fast as its receiver accepts), POSTs them signed as Standard Webhooks describes, and
+/// records every attempt. Failures
 /// retry with exponential backoff and full jitter until MaxAttempts, then wait as dead letters for a replay.
 /// A lease outlives the attempt's timeout: if this process dies mid-attempt, the delivery is simply tried again.
 /// </summary>
 internal sealed class WebhookDispatcher(
-    NpgsqlDataSource db, IHttpClientFactory httpClients, IOptions<HeadlessNewsOptions> options, ILogger<WebhookDispatcher> logger) : BackgroundService
+    NpgsqlDataSource db, IHttpClientFactory httpClients, IConfiguration configuration, IOptions<HeadlessNewsOptions> options, ILogger<WebhookDispatcher> logger)
+    : BackgroundService
 {
     public const string HttpClientName = "webhooks";
     private const int ResponseBodyCap = 1024;
@@ -27,18 +30,44 @@ internal sealed class WebhookDispatcher(
         Guid Id, Guid SubscriptionId, int Attempts, int AttemptsAtReplay, Guid EventId, string Type, DateTime OccurredAt, string Data,
         string Url, string Secret, string? PreviousSecret);
 
+    // Released by a committed event (NOTIFY) and by a subscription's run of deliveries ending: look for work now.
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    private void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already awake.
+        }
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.Webhooks;
+        var listening = ListenAsync(stoppingToken);
+        var nextCap = DateTime.UtcNow;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
+                if (DateTime.UtcNow >= nextCap)
+                {
+                    await CapPausedBacklogAsync(stoppingToken);
+                    nextCap = DateTime.UtcNow.AddSeconds(30);
+                }
                 var free = settings.MaxConcurrency - _inFlight.Count;
                 if (free > 0)
                     foreach (var delivery in await LeaseAsync(free, stoppingToken))
-                        _inFlight[delivery.SubscriptionId] = Task.Run(() => AttemptOrLogAsync(delivery, stoppingToken), CancellationToken.None)
-                            .ContinueWith(_ => _inFlight.TryRemove(delivery.SubscriptionId, out Task? _), TaskScheduler.Default);
+                        _inFlight[delivery.SubscriptionId] = Task.Run(() => DrainAsync(delivery, stoppingToken), CancellationToken.None)
+                            .ContinueWith(_ =>
+                            {
+                                _inFlight.TryRemove(delivery.SubscriptionId, out Task? _);
+                                Wake();
+                            }, TaskScheduler.Default);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
@@ -46,7 +75,8 @@ internal sealed class WebhookDispatcher(
             }
             try
             {
-                await Task.Delay(settings.PollMilliseconds, stoppingToken);
+                // The poll is the fallback (another instance's retries coming due, a lost notification).
+                await _wake.WaitAsync(settings.PollMilliseconds, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -55,6 +85,68 @@ internal sealed class WebhookDispatcher(
         }
         // Leased deliveries that did not finish are retried when their lease runs out, here or elsewhere.
         await Task.WhenAll(_inFlight.Values);
+        await listening;
+    }
+
+    /// <summary>
+    /// Delivers to one subscription for as long as its receiver accepts: after each success the next due delivery
+    /// is taken at once, in the order the events happened, so a healthy receiver is fed as fast as it answers. A
+    /// failure ends the run; that delivery waits for its retry and does not hold up the ones after it.
+    /// </summary>
+    private async Task DrainAsync(Leased first, CancellationToken stoppingToken)
+    {
+        var delivery = first;
+        while (delivery is not null && await AttemptOrLogAsync(delivery, stoppingToken) && !stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                delivery = await LeaseNextAsync(delivery.SubscriptionId, stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Wakes the loop when an event commits, on a connection of its own outside the pool.</summary>
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        var connectionString = new NpgsqlConnectionStringBuilder(Infrastructure.Database.DatabaseExtensions.ConnectionString(configuration))
+        {
+            Pooling = false,
+            KeepAlive = 30,
+        }.ConnectionString;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = new NpgsqlConnection(connectionString);
+                await connection.OpenAsync(stoppingToken);
+                connection.Notification += (_, _) => Wake();
+                await using (var listen = new NpgsqlCommand("listen webhook_deliveries", connection))
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                Wake(); // Whatever committed while nobody listened.
+                while (true)
+                    await connection.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or InvalidOperationException)
+            {
+                logger.LogWarning(e, "Listening for new webhook events failed; polling meanwhile, listening again in 5 s");
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
     }
 
     private async Task<List<Leased>> LeaseAsync(int free, CancellationToken ct)
@@ -66,26 +158,55 @@ internal sealed class WebhookDispatcher(
         var ids = candidates.DistinctBy(c => c.SubscriptionId).Take(free).Select(c => c.Id).ToArray();
         if (ids.Length == 0)
             return [];
-        var leaseSeconds = options.Value.Webhooks.AttemptTimeoutSeconds + 30;
-        var leased = (await connection.QueryAsync<Leased>(new CommandDefinition(WebhookSql.Lease, new { ids, leaseSeconds }, tx, cancellationToken: ct))).AsList();
+        var leased = await LeaseIdsAsync(connection, tx, ids, ct);
         await tx.CommitAsync(ct);
         return leased;
     }
 
-    private async Task AttemptOrLogAsync(Leased delivery, CancellationToken stoppingToken)
+    private async Task<Leased?> LeaseNextAsync(Guid subscriptionId, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var ids = (await connection.QueryAsync<Guid>(new CommandDefinition(WebhookSql.NextOfSubscription, new { subscriptionId }, tx, cancellationToken: ct))).ToArray();
+        if (ids.Length == 0)
+            return null;
+        var leased = await LeaseIdsAsync(connection, tx, ids, ct);
+        await tx.CommitAsync(ct);
+        return leased.SingleOrDefault();
+    }
+
+    private async Task<List<Leased>> LeaseIdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid[] ids, CancellationToken ct)
+    {
+        var leaseSeconds = options.Value.Webhooks.AttemptTimeoutSeconds + 30;
+        return (await connection.QueryAsync<Leased>(new CommandDefinition(WebhookSql.Lease, new { ids, leaseSeconds }, tx, cancellationToken: ct))).AsList();
+    }
+
+    private async Task CapPausedBacklogAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var capped = await connection.ExecuteAsync(new CommandDefinition(WebhookSql.CapPausedBacklog,
+            new { limit = options.Value.Webhooks.PausedBacklogLimit }, cancellationToken: ct));
+        if (capped > 0)
+            logger.LogWarning("{Count} webhook deliveries of paused subscriptions were dead-lettered (over {Limit} waiting)", capped,
+                options.Value.Webhooks.PausedBacklogLimit);
+    }
+
+    /// <summary>True when the receiver accepted the delivery.</summary>
+    private async Task<bool> AttemptOrLogAsync(Leased delivery, CancellationToken stoppingToken)
     {
         try
         {
-            await AttemptAsync(delivery, stoppingToken);
+            return await AttemptAsync(delivery, stoppingToken);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
         {
             // The outcome could not be recorded: the lease runs out and the delivery is tried again.
             logger.LogWarning(e, "Recording webhook delivery {Delivery} failed; it will be retried", delivery.Id);
+            return false;
         }
     }
 
-    private async Task AttemptAsync(Leased delivery, CancellationToken stoppingToken)
+    private async Task<bool> AttemptAsync(Leased delivery, CancellationToken stoppingToken)
     {
         var settings = options.Value.Webhooks;
         var started = Stopwatch.StartNew();
@@ -106,7 +227,7 @@ internal sealed class WebhookDispatcher(
                     id = delivery.Id, attempt = delivery.Attempts, statusCode = status, durationMs = (int)started.ElapsedMilliseconds,
                     subscriptionId = delivery.SubscriptionId,
                 });
-                return;
+                return true;
             }
             error = $"HTTP {status}: {await ReadCappedAsync(response, timeout.Token)}";
         }
@@ -116,7 +237,7 @@ internal sealed class WebhookDispatcher(
         }
         catch (OperationCanceledException)
         {
-            return; // Shutting down: the lease runs out and the delivery is tried again.
+            return false; // Shutting down: the lease runs out and the delivery is tried again.
         }
         catch (HttpRequestException e)
         {
@@ -134,6 +255,7 @@ internal sealed class WebhookDispatcher(
             id = delivery.Id, attempt = delivery.Attempts, statusCode = status, error = Truncate(error, 2000), durationMs = (int)started.ElapsedMilliseconds,
             dead, gone, retryInSeconds, subscriptionId = delivery.SubscriptionId, disableAfter = settings.DisableAfterFailures,
         });
+        return false;
     }
 
     /// <summary>

@@ -72,16 +72,44 @@ internal static class WebhookSql
         where subscription_id = @id and status = 'dead'
         """;
 
-    // Due deliveries of enabled subscriptions that are not busy in this process, oldest due first. The caller
-    // keeps at most one per subscription and leases it (next_attempt_at moves past the attempt's timeout).
+    // Due deliveries of enabled subscriptions that are not busy in this process, oldest due first, then in the
+    // order their events happened. The caller keeps at most one per subscription and leases it (next_attempt_at
+    // moves past the attempt's timeout).
     public const string DueCandidates = """
         select d.id, d.subscription_id
-        from webhook_deliveries d join webhook_subscriptions s on s.id = d.subscription_id
+        from webhook_deliveries d
+        join webhook_subscriptions s on s.id = d.subscription_id
+        join events e on e.id = d.event_id
         where d.status = 'pending' and d.next_attempt_at <= now() and s.enabled
           and d.subscription_id <> all(@busy)
-        order by d.next_attempt_at
+        order by d.next_attempt_at, e.seq
         limit @limit
         for update of d skip locked
+        """;
+
+    // The next due delivery of one subscription, taken as soon as the one before it succeeded.
+    public const string NextOfSubscription = """
+        select d.id
+        from webhook_deliveries d
+        join webhook_subscriptions s on s.id = d.subscription_id
+        join events e on e.id = d.event_id
+        where d.subscription_id = @subscriptionId and d.status = 'pending' and d.next_attempt_at <= now() and s.enabled
+        order by d.next_attempt_at, e.seq
+        limit 1
+        for update of d skip locked
+        """;
+
+    // A paused subscription keeps at most @limit waiting deliveries: beyond that the oldest become dead letters,
+    // which an admin can still replay.
+    public const string CapPausedBacklog = """
+        update webhook_deliveries d
+        set status = 'dead', last_error = format('Over %s deliveries waited while the subscription was paused.', @limit)
+        from (
+            select w.id, row_number() over (partition by w.subscription_id order by w.created_at desc, w.id) as newer
+            from webhook_deliveries w join webhook_subscriptions s on s.id = w.subscription_id
+            where w.status = 'pending' and not s.enabled
+        ) old
+        where d.id = old.id and old.newer > @limit
         """;
 
     public const string Lease = """
