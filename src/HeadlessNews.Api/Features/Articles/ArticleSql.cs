@@ -144,12 +144,13 @@ internal static class ArticleSql
         """;
 
     // Every write to an existing article starts here: the row is locked so the version check and the
-    // change are one step, and two editors holding the same version cannot both win.
+    // change are one step, and two editors holding the same version cannot both win. "No key update": rows
+    // elsewhere that point at this article (links, text neighbours) can still be written meanwhile.
     public const string LockForWrite = $"""
         select a.version, {EffectiveStatus}, a.published_at, a.ai_generated, a.disclosure, jsonb_array_length(a.sources) as source_count,
                a.status = 'scheduled' and article_is_public(a.status, a.published_at) as announcement_due
         from articles a where a.id = @id
-        for update
+        for no key update
         """;
 
     public const string Publish = """
@@ -194,7 +195,8 @@ internal static class ArticleSql
     // The ten published articles, among the 500 newest that share a title word, whose text best matches this
     // article's title words, kept in both directions so older articles also learn about a new neighbour. Run on publish and on edits of live
     // articles; the lexemes are quoted into a tsquery as they are, already normalised. Refreshes run one at a time
-    // (the advisory lock): two of them write each other's rows, and in parallel they deadlock.
+    // (the advisory lock), each in a transaction of its own after the write (ArticleWriter): two of them write each
+    // other's rows, and inside article writes, holding article locks, they deadlocked.
     public const string RefreshTextNeighbours = """
         select pg_advisory_xact_lock(7236071233690103151);
         delete from text_neighbours where article_id = @id;

@@ -24,7 +24,7 @@ internal sealed record ArticleChange(Visibility Before, Visibility After, Articl
 /// <see cref="PublishDueAsync"/> announces scheduled articles whose time has come, before anything else is written
 /// to them, so "before" is always what partners were last told.
 /// </summary>
-internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, DeliveryCacheInvalidator cache)
+internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, DeliveryCacheInvalidator cache, ILogger<ArticleWriter> logger)
 {
     public delegate Task<ProblemHttpResult?> Change(NpgsqlConnection connection, NpgsqlTransaction tx, ArticleState state);
 
@@ -82,6 +82,8 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
         if (refused is not null)
             return refused;
         await PurgeAsync([id]);
+        if (action is RevisionLog.Updated or RevisionLog.Published or RevisionLog.Restored && ArticleVisibility.Of(article!.Status).IsOrWillBePublic())
+            await RefreshTextNeighboursAsync(id, ct);
         ETags.Set(http, article!.Version);
         return TypedResults.Ok(article);
     }
@@ -107,6 +109,30 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
             return failure;
         await PurgeAsync([id]);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>
+    /// The articles whose title words this one shares, for its related cards: derived data, worked out after the
+    /// write has committed, so the write never waits on other articles. If it fails the write still stands; the next
+    /// edit or publish works them out again.
+    /// </summary>
+    private async Task RefreshTextNeighboursAsync(Guid id, CancellationToken ct)
+    {
+        try
+        {
+            await Retrying.OnConflictAsync(async () =>
+            {
+                await using var connection = await db.OpenConnectionAsync(ct);
+                await using var tx = await connection.BeginTransactionAsync(ct);
+                await ArticleWrites.RefreshTextNeighboursAsync(connection, tx, id, ct);
+                await tx.CommitAsync(ct);
+                return true;
+            });
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(e, "Working out the text neighbours of article {Id} failed; its next edit tries again", id);
+        }
     }
 
     /// <summary>

@@ -20,11 +20,8 @@ internal static class ArticleWrites
     }
 
     /// <summary>A time in the future schedules the article; now or earlier publishes it; null is now.</summary>
-    public static async Task PublishAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, DateTime? at, CancellationToken ct)
-    {
-        await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Publish, new { id, at }, tx, cancellationToken: ct));
-        await RefreshTextNeighboursAsync(connection, tx, id, ct);
-    }
+    public static Task PublishAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, DateTime? at, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(ArticleSql.Publish, new { id, at }, tx, cancellationToken: ct));
 
     public static Task RefreshTextNeighboursAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(ArticleSql.RefreshTextNeighbours, new { id }, tx, cancellationToken: ct));

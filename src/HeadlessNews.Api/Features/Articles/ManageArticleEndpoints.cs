@@ -98,13 +98,11 @@ internal static class ManageArticleEndpoints
 
     private static Task<Results<Ok<Article>, ProblemHttpResult>> UpdateArticle(
         Guid id, ArticleWrite write, HttpContext http, ArticleWriter writer, CancellationToken ct) =>
-        writer.ChangeAsync(id, http, RevisionLog.Updated, async (connection, tx, state) =>
+        writer.ChangeAsync(id, http, RevisionLog.Updated, async (connection, tx, _) =>
         {
             if (await ArticleWriter.UnknownTagsAsync(connection, tx, write.Tags, ct) is { } unknown)
                 return unknown;
             await ArticleWrites.UpdateAsync(connection, tx, id, write, writer.SearchLanguage, ct);
-            if (state.Visibility.IsOrWillBePublic())
-                await ArticleWrites.RefreshTextNeighboursAsync(connection, tx, id, ct);
             return null;
         }, ct);
 

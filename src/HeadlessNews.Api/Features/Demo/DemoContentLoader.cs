@@ -59,7 +59,10 @@ internal sealed class DemoContentLoader(
             await articleValidator.ValidateAndThrowAsync(write, ct);
             var id = await ArticleWrites.InsertAsync(connection, tx, write, options.Value.Search.Language, ct);
             if (publishAt is { } at)
+            {
                 await ArticleWrites.PublishAsync(connection, tx, id, at, ct);
+                await ArticleWrites.RefreshTextNeighboursAsync(connection, tx, id, ct);
+            }
             added[article.Slug] = id;
         }
 

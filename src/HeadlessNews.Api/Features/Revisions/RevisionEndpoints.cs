@@ -134,8 +134,6 @@ internal static class RevisionEndpoints
             var existing = (await connection.QueryAsync<Guid>(new CommandDefinition(ArticleSql.KnownArticleIds,
                 new { ids = snapshot.RelatedIds.ToArray() }, tx, cancellationToken: ct))).ToHashSet();
             await ArticleWrites.ReplaceRelatedAsync(connection, tx, [(id, snapshot.RelatedIds.Where(existing.Contains).ToList())], ct);
-            if (state.Visibility.IsOrWillBePublic())
-                await ArticleWrites.RefreshTextNeighboursAsync(connection, tx, id, ct);
             return null;
         }, ct);
 
