@@ -177,7 +177,7 @@ internal sealed class IdempotencyMiddleware(
         try
         {
             while (await timer.WaitForNextTickAsync(finished))
-                await TryAsync(Renew, new { claim.KeyId, claim.Key, claim.Owner, leaseSeconds = lease.TotalSeconds }, "renew the claim on");
+                await TryAsync(Renew, new { claim.KeyId, claim.Key, claim.Owner, leaseSeconds = lease.TotalSeconds }, "renew the claim on", finished);
         }
         catch (OperationCanceledException)
         {
@@ -194,12 +194,12 @@ internal sealed class IdempotencyMiddleware(
     /// Bookkeeping that fails (the database went away) must not replace the request's own outcome: the claim is then
     /// left to its lease, and once that passes a retry takes it over.
     /// </summary>
-    private async Task TryAsync(string sql, object args, string what)
+    private async Task TryAsync(string sql, object args, string what, CancellationToken ct = default)
     {
         try
         {
             await using var connection = db.CreateConnection();
-            await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: CancellationToken.None));
+            await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: ct));
         }
         catch (NpgsqlException e)
         {
