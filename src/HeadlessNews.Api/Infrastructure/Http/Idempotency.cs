@@ -207,15 +207,25 @@ internal sealed class IdempotencyMiddleware(
         }
     }
 
-    /// <summary>The body as kept for replays: a secret the answer showed is blanked (null), so a replay cannot show it again.</summary>
+    /// <summary>
+    /// The body as kept for replays: a secret the answer showed is blanked (null), so a replay cannot show it again.
+    /// A body that cannot be read as a JSON object is not kept at all, rather than kept with a secret in it.
+    /// </summary>
     private static byte[] Storable(HttpContext http, byte[] body)
     {
-        if (SecretMember(http) is not { } member || http.Response.StatusCode is < 200 or > 299 || body.Length == 0)
+        if (SecretMember(http) is not { } member || http.Response.StatusCode is < 200 or > 299)
             return body;
-        if (JsonNode.Parse(body) is not JsonObject json || !json.ContainsKey(member))
-            return body;
-        json[member] = null;
-        return Encoding.UTF8.GetBytes(json.ToJsonString());
+        try
+        {
+            if (JsonNode.Parse(body) is not JsonObject json)
+                return [];
+            json[member] = null;
+            return Encoding.UTF8.GetBytes(json.ToJsonString());
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
     }
 
     private static string? SecretMember(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<SecretInAnswer>()?.Member;
