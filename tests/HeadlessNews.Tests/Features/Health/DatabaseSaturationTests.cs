@@ -73,4 +73,23 @@ public sealed class DatabaseSaturationTests : ApiTestBase
         Assert.That((await admin.PostAsJsonAsync("/api/v1/manage/tags", new { slug = "after", name = "After", kind = "topic" })).StatusCode,
             Is.EqualTo(HttpStatusCode.Created));
     }
+
+    [Test]
+    public async Task AnExhaustedConnectionPoolIsA503WithRetryAfter()
+    {
+        await using var app = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString + ";Maximum Pool Size=1;Timeout=1");
+        using var admin = app.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", HeadlessNewsApiFactory.BootstrapAdminKey);
+
+        await using (await app.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync())
+        {
+            var response = await admin.GetAsync("/api/v1/manage/keys");
+            await AssertProblemAsync(response, HttpStatusCode.ServiceUnavailable);
+            Assert.That(response.Headers.RetryAfter, Is.Not.Null);
+        }
+        // The app's background work shares the one connection, so a request may still meet it busy for a moment.
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while ((await admin.GetAsync("/api/v1/manage/keys")).StatusCode != HttpStatusCode.OK)
+            Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the API did not recover once the pool had a connection again");
+    }
 }
