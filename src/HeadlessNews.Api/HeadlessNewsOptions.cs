@@ -43,6 +43,12 @@ public sealed class IdempotencySettings
 
     /// <summary>How long a retry waits for the first request with its key to finish before answering 409.</summary>
     public double WaitSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How long a claimed key stays claimed without word from its request, which renews the claim every third of
+    /// this while it runs. A claim older than this was abandoned (a crash, a lost database) and a retry takes it over.
+    /// </summary>
+    public double LeaseSeconds { get; set; } = 30;
 }
 
 public sealed class FeedSettings

@@ -25,7 +25,8 @@ if (args is ["migrate" or "export" or "import", ..])
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Configuration
-builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section);
+builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section)
+    .Validate(o => o.Idempotency.LeaseSeconds > 0, "HeadlessNews:Idempotency:LeaseSeconds must be above 0.").ValidateOnStart();
 
 // Database, migrations and demo content
 builder.AddDatabase();

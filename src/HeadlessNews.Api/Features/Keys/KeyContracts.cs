@@ -12,7 +12,7 @@ public sealed record ApiKey(Guid Id, string Name, [property: AllowedValues("read
 
 /// <summary>The answer to a create: <c>key</c> is the secret, shown this once.</summary>
 /// <param name="KeyPrefix" example="hn_Q2x5bk">The first characters of the key, to recognise it in lists.</param>
-/// <param name="Key" example="hn_Q2x5bkZ3aW1hbGxvd3NfbXlzZWNyZXRfa2V5X2V4YW1wbGU">The secret. Store it now: it is never shown again.</param>
-public sealed record CreatedApiKey(Guid Id, string Name, [property: AllowedValues("reader", "partner", "editor", "admin")] string Role, string KeyPrefix, DateTime CreatedAt, int? RequestsPerMinute, string Key);
+/// <param name="Key" example="hn_Q2x5bkZ3aW1hbGxvd3NfbXlzZWNyZXRfa2V5X2V4YW1wbGU">The secret. Store it now: it is never shown again. Null when a retry with the same Idempotency-Key replays this answer.</param>
+public sealed record CreatedApiKey(Guid Id, string Name, [property: AllowedValues("reader", "partner", "editor", "admin")] string Role, string KeyPrefix, DateTime CreatedAt, int? RequestsPerMinute, string? Key);
 
 public sealed record KeyList(IReadOnlyList<ApiKey> Items, string? NextCursor);

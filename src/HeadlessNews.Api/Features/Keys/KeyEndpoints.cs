@@ -18,7 +18,9 @@ internal static class KeyEndpoints
 
         group.MapPost("/", CreateKey).WithName("CreateKey")
             .WithSummary("Create an API key")
-            .WithDescription("Creates a key with a role. The secret is returned in `key` this once; only its hash is stored.");
+            .WithDescription("Creates a key with a role. The secret is returned in `key` this once; only its hash is stored. " +
+                             "A retry with the same Idempotency-Key replays the answer with `key` null (header Idempotent-Secret-Withheld: key).")
+            .ShowsSecretOnce("key");
         group.MapGet("/", ListKeys).WithName("ListKeys").WithSummary("List API keys (without secrets)");
         group.MapDelete("/{id:guid}", RevokeKey).WithName("RevokeKey").ProducesProblems(404)
             .WithSummary("Revoke an API key")

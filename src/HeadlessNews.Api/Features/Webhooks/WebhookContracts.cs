@@ -27,12 +27,12 @@ public sealed record WebhookSubscription(
     int ConsecutiveFailures, DateTime? PreviousSecretValidUntil, DateTime CreatedAt, DateTime UpdatedAt);
 
 /// <summary>A new subscription, as listed, with its signing secret: shown this once.</summary>
-/// <param name="Secret" example="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw">The Standard Webhooks signing secret (whsec_ and base64).</param>
+/// <param name="Secret" example="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw">The Standard Webhooks signing secret (whsec_ and base64). Null when a retry with the same Idempotency-Key replays this answer.</param>
 public sealed record WebhookCreated(
     Guid Id, string Url, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
         EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] IReadOnlyList<string> Events,
     string? Description, bool Enabled, string? DisabledReason, int ConsecutiveFailures, DateTime? PreviousSecretValidUntil,
-    DateTime CreatedAt, DateTime UpdatedAt, string Secret)
+    DateTime CreatedAt, DateTime UpdatedAt, string? Secret)
 {
     public static WebhookCreated Of(WebhookSubscription s, string secret) =>
         new(s.Id, s.Url, s.Events, s.Description, s.Enabled, s.DisabledReason, s.ConsecutiveFailures, s.PreviousSecretValidUntil, s.CreatedAt, s.UpdatedAt, secret);
@@ -45,9 +45,9 @@ public sealed record WebhookList(IReadOnlyList<WebhookSubscription> Items, strin
 /// <param name="OverlapHours" example="24">How long the previous secret keeps signing too (0 to 168); default HeadlessNews:Webhooks:SecretOverlapHours.</param>
 public sealed record RotateSecretRequest(double? OverlapHours = null);
 
-/// <param name="Secret">The new signing secret, shown this once.</param>
+/// <param name="Secret">The new signing secret, shown this once. Null when a retry with the same Idempotency-Key replays this answer.</param>
 /// <param name="PreviousSecretValidUntil">Until when the previous secret also signs deliveries.</param>
-public sealed record RotatedSecret(string Secret, DateTime? PreviousSecretValidUntil);
+public sealed record RotatedSecret(string? Secret, DateTime? PreviousSecretValidUntil);
 
 /// <param name="Id">The delivery's id.</param>
 /// <param name="EventId">The event's id: the webhook-id header, the same on every attempt, so a receiver can drop duplicates.</param>

@@ -18,14 +18,18 @@ internal static class WebhookEndpoints
             .RequireAuthorization(Policies.Admin).RequireCors(CorsSetup.Management).WithValidation();
         group.MapGet("/", List).WithName("ListWebhooks").WithSummary("List webhook subscriptions (without secrets)");
         group.MapPost("/", Create).WithName("CreateWebhook").WithSummary("Subscribe a URL to events")
-            .WithDescription("The signing secret is returned this once. The URL must be http(s) and resolve only to public addresses.");
+            .WithDescription("The signing secret is returned this once (a retry with the same Idempotency-Key replays the answer with `secret` null, header Idempotent-Secret-Withheld: secret). " +
+                             "The URL must be http(s) and resolve only to public addresses.")
+            .ShowsSecretOnce("secret");
         group.MapGet("/{id:guid}", Get).WithName("GetWebhook").WithSummary("Get a subscription").ProducesProblems(404);
         group.MapPut("/{id:guid}", Update).WithName("UpdateWebhook").WithSummary("Replace a subscription's settings")
             .WithDescription("Setting enabled to true resumes a disabled subscription and clears its failure count.").ProducesProblems(404);
         group.MapDelete("/{id:guid}", Delete).WithName("DeleteWebhook").WithSummary("Delete a subscription and its delivery log").ProducesProblems(404);
         group.MapPost("/{id:guid}/rotate-secret", RotateSecret).WithName("RotateWebhookSecret").WithSummary("Rotate the signing secret")
             .WithDescription("Returns the new secret this once. During the overlap each delivery carries two signatures, " +
-                             "one per secret, so the receiver can switch without losing a delivery.").ProducesProblems(404);
+                             "one per secret, so the receiver can switch without losing a delivery. " +
+                             "A retry with the same Idempotency-Key replays the answer with `secret` null (header Idempotent-Secret-Withheld: secret).")
+            .ShowsSecretOnce("secret").ProducesProblems(404);
         group.MapGet("/{id:guid}/deliveries", Deliveries).WithName("ListWebhookDeliveries").WithSummary("The delivery log, newest first")
             .ProducesProblems(404);
         group.MapGet("/{id:guid}/deliveries/{deliveryId:guid}", Delivery).WithName("GetWebhookDelivery")

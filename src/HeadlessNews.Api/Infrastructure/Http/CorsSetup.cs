@@ -36,7 +36,7 @@ internal static class CorsSetup
                 .WithOrigins(managementOrigins)
                 .WithMethods("GET", "POST", "PUT", "DELETE")
                 .WithHeaders("Authorization", "Content-Type", "If-Match", "Idempotency-Key")
-                .WithExposedHeaders("ETag", "Location", "Retry-After", "Idempotent-Replayed", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
+                .WithExposedHeaders("ETag", "Location", "Retry-After", "Idempotent-Replayed", "Idempotent-Secret-Withheld", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
                 .SetPreflightMaxAge(TimeSpan.FromHours(1)));
         });
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Dapper;
 using HeadlessNews.Api.Infrastructure.Auth;
 using Microsoft.AspNetCore.Mvc;
@@ -10,16 +11,26 @@ namespace HeadlessNews.Api.Infrastructure.Http;
 
 /// <summary>
 /// Idempotency-Key on management POSTs, as payment APIs use it. The first request with a key claims it (a row with
-/// the request's hash) and its response is stored; a retry with the same key and the same request gets that
-/// response again (Idempotent-Replayed: true) without the work being done twice; the same key with another request
-/// is 422. A retry that arrives while the first is still running waits for it. Keys belong to the API key that sent
-/// them and expire after HeadlessNews:Idempotency:RetentionHours. Server errors are not kept, so they can be retried.
+/// the request's hash and a lease) and its response is stored; a retry with the same key and the same request gets
+/// that response again (Idempotent-Replayed: true) without the work being done twice; the same key with another
+/// request is 422. A retry that arrives while the first is still running waits for it (409 after WaitSeconds).
+/// The claim's lease is renewed while the request runs; a claim whose lease has passed was abandoned and the next
+/// retry takes it over. Keys belong to the API key that sent them and expire after RetentionHours. Server errors
+/// are not kept, so they can be retried. Secrets in an answer (<see cref="SecretInAnswer"/>) are never stored.
 /// </summary>
-internal sealed class IdempotencyMiddleware(NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, IProblemDetailsService problems) : IMiddleware
+/// <remarks>
+/// Each database statement here borrows a pooled connection only for itself: holding one while the endpoint opens
+/// its own, or while a retry waits, let a burst of keyed POSTs take the whole pool and wait for it forever.
+/// </remarks>
+internal sealed class IdempotencyMiddleware(
+    NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, IProblemDetailsService problems, ILogger<IdempotencyMiddleware> logger) : IMiddleware
 {
     public const string Header = "Idempotency-Key";
+    public const string SecretWithheldHeader = "Idempotent-Secret-Withheld";
 
     private sealed record Stored(byte[] RequestHash, DateTime? CompletedAt, int? StatusCode, string? ContentType, string? Location, string? Etag, byte[]? Body);
+
+    private sealed record Claim(string KeyId, string Key, Guid Owner);
 
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
@@ -39,21 +50,19 @@ internal sealed class IdempotencyMiddleware(NpgsqlDataSource db, IOptions<Headle
 
         var hash = await HashAsync(request);
         var settings = options.Value.Idempotency;
+        var claim = new Claim(keyId, key, Guid.NewGuid());
         var deadline = DateTime.UtcNow.AddSeconds(settings.WaitSeconds);
+        var pause = TimeSpan.FromMilliseconds(50);
         while (true)
         {
-            await using var connection = await db.OpenConnectionAsync(http.RequestAborted);
-            await connection.ExecuteAsync(new CommandDefinition(Expire,
-                new { keyId, key, retentionSeconds = settings.RetentionHours * 3600 }, cancellationToken: http.RequestAborted));
-            var claimed = await connection.ExecuteAsync(new CommandDefinition(Claim, new { keyId, key, hash }, cancellationToken: http.RequestAborted)) == 1;
+            var (claimed, stored) = await ClaimAsync(claim, hash, settings, http.RequestAborted);
             if (claimed)
             {
-                await RunAndStoreAsync(http, next, connection, keyId, key);
+                await RunAndStoreAsync(http, next, claim, TimeSpan.FromSeconds(settings.LeaseSeconds));
                 return;
             }
-            var stored = await connection.QuerySingleOrDefaultAsync<Stored>(new CommandDefinition(Find, new { keyId, key }, cancellationToken: http.RequestAborted));
             if (stored is null)
-                continue; // It expired or failed between our two statements: claim again.
+                continue; // It expired or was released between our two statements: claim again.
             if (!CryptographicOperations.FixedTimeEquals(stored.RequestHash, hash))
             {
                 await ProblemAsync(http, 422, "Idempotency-Key reused",
@@ -70,15 +79,28 @@ internal sealed class IdempotencyMiddleware(NpgsqlDataSource db, IOptions<Headle
                 await ProblemAsync(http, 409, "Request in progress", "A request with this Idempotency-Key is still being processed; retry shortly.");
                 return;
             }
-            await Task.Delay(100, http.RequestAborted);
+            // Many retries of one key poll without holding a connection; backing off keeps them from crowding the pool.
+            await Task.Delay(pause + TimeSpan.FromMilliseconds(Random.Shared.Next(25)), http.RequestAborted);
+            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 500));
         }
     }
 
-    private const string Expire = "delete from idempotency_keys where created_at < now() - make_interval(secs => @retentionSeconds)";
-
-    private const string Claim = """
-        insert into idempotency_keys (key_id, idempotency_key, request_hash) values (@keyId, @key, @hash)
-        on conflict do nothing;
+    // Other keys past their retention are purged on the way; this key's own old row is taken over by the upsert.
+    // A claim without a lease was made by a version that kept none: it is abandoned a minute after it was made.
+    private const string TryClaim = """
+        with purged as (
+            delete from idempotency_keys
+            where created_at < now() - make_interval(secs => @retentionSeconds) and not (key_id = @keyId and idempotency_key = @key)
+        )
+        insert into idempotency_keys as k (key_id, idempotency_key, request_hash, owner, lease_until)
+        values (@keyId, @key, @hash, @owner, now() + make_interval(secs => @leaseSeconds))
+        on conflict (key_id, idempotency_key) do update
+        set request_hash = excluded.request_hash, owner = excluded.owner, lease_until = excluded.lease_until, created_at = now(),
+            completed_at = null, status_code = null, content_type = null, location = null, etag = null, body = null
+        where k.created_at < now() - make_interval(secs => @retentionSeconds)
+           or (k.completed_at is null and coalesce(k.lease_until, k.created_at + interval '1 minute') < now()
+               and k.request_hash = excluded.request_hash)
+        returning owner
         """;
 
     private const string Find = """
@@ -86,47 +108,127 @@ internal sealed class IdempotencyMiddleware(NpgsqlDataSource db, IOptions<Headle
         from idempotency_keys where key_id = @keyId and idempotency_key = @key
         """;
 
+    private const string Renew = """
+        update idempotency_keys set lease_until = now() + make_interval(secs => @leaseSeconds)
+        where key_id = @keyId and idempotency_key = @key and owner = @owner and completed_at is null
+        """;
+
     private const string Complete = """
         update idempotency_keys
         set completed_at = now(), status_code = @status, content_type = @contentType, location = @location, etag = @etag, body = @body
-        where key_id = @keyId and idempotency_key = @key
+        where key_id = @keyId and idempotency_key = @key and owner = @owner
         """;
 
-    private const string Release = "delete from idempotency_keys where key_id = @keyId and idempotency_key = @key";
+    private const string Release = "delete from idempotency_keys where key_id = @keyId and idempotency_key = @key and owner = @owner";
 
-    private static async Task RunAndStoreAsync(HttpContext http, RequestDelegate next, NpgsqlConnection connection, string keyId, string key)
+    private async Task<(bool Claimed, Stored? Stored)> ClaimAsync(Claim claim, byte[] hash, IdempotencySettings settings, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        var owner = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(TryClaim, new
+        {
+            claim.KeyId, claim.Key, hash, claim.Owner, retentionSeconds = settings.RetentionHours * 3600, leaseSeconds = settings.LeaseSeconds,
+        }, cancellationToken: ct));
+        if (owner == claim.Owner)
+            return (true, null);
+        return (false, await connection.QuerySingleOrDefaultAsync<Stored>(new CommandDefinition(Find, new { claim.KeyId, claim.Key }, cancellationToken: ct)));
+    }
+
+    private async Task RunAndStoreAsync(HttpContext http, RequestDelegate next, Claim claim, TimeSpan lease)
     {
         var original = http.Response.Body;
         using var buffer = new MemoryStream();
         http.Response.Body = buffer;
+        using var finished = new CancellationTokenSource();
+        var renewing = RenewAsync(claim, lease, finished.Token);
         try
         {
             await next(http);
         }
         catch
         {
-            await connection.ExecuteAsync(new CommandDefinition(Release, new { keyId, key }, cancellationToken: CancellationToken.None));
+            await StopAsync(finished, renewing);
+            await TryAsync(Release, claim, "release");
             throw;
         }
         finally
         {
             http.Response.Body = original;
         }
+        await StopAsync(finished, renewing);
 
         var response = http.Response;
         if (response.StatusCode >= 500)
-            await connection.ExecuteAsync(new CommandDefinition(Release, new { keyId, key }, cancellationToken: CancellationToken.None));
+            await TryAsync(Release, claim, "release");
         else
-            await connection.ExecuteAsync(new CommandDefinition(Complete, new
+            await TryAsync(Complete, new
             {
-                keyId, key, status = response.StatusCode, contentType = response.ContentType,
+                claim.KeyId, claim.Key, claim.Owner, status = response.StatusCode, contentType = response.ContentType,
                 location = response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
                 etag = response.Headers.ETag.ToString() is { Length: > 0 } etag ? etag : null,
-                body = buffer.ToArray(),
-            }, cancellationToken: CancellationToken.None));
+                body = Storable(http, buffer.ToArray()),
+            }, "store the response for");
         buffer.Position = 0;
         await buffer.CopyToAsync(original, http.RequestAborted);
     }
+
+    private async Task RenewAsync(Claim claim, TimeSpan lease, CancellationToken finished)
+    {
+        using var timer = new PeriodicTimer(lease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(finished))
+                await TryAsync(Renew, new { claim.KeyId, claim.Key, claim.Owner, leaseSeconds = lease.TotalSeconds }, "renew the claim on", finished);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task StopAsync(CancellationTokenSource finished, Task renewing)
+    {
+        await finished.CancelAsync();
+        await renewing;
+    }
+
+    /// <summary>
+    /// Bookkeeping that fails (the database went away) must not replace the request's own outcome: the claim is then
+    /// left to its lease, and once that passes a retry takes it over.
+    /// </summary>
+    private async Task TryAsync(string sql, object args, string what, CancellationToken ct = default)
+    {
+        try
+        {
+            await using var connection = db.CreateConnection();
+            await connection.ExecuteAsync(new CommandDefinition(sql, args, cancellationToken: ct));
+        }
+        catch (NpgsqlException e)
+        {
+            logger.LogWarning(e, "Could not {What} an Idempotency-Key claim; it is left to its lease", what);
+        }
+    }
+
+    /// <summary>
+    /// The body as kept for replays: a secret the answer showed is blanked (null), so a replay cannot show it again.
+    /// A body that cannot be read as a JSON object is not kept at all, rather than kept with a secret in it.
+    /// </summary>
+    private static byte[] Storable(HttpContext http, byte[] body)
+    {
+        if (SecretMember(http) is not { } member || http.Response.StatusCode is < 200 or > 299)
+            return body;
+        try
+        {
+            if (JsonNode.Parse(body) is not JsonObject json)
+                return [];
+            json[member] = null;
+            return Encoding.UTF8.GetBytes(json.ToJsonString());
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return [];
+        }
+    }
+
+    private static string? SecretMember(HttpContext http) => http.GetEndpoint()?.Metadata.GetMetadata<SecretInAnswer>()?.Member;
 
     private static async Task ReplayAsync(HttpContext http, Stored stored)
     {
@@ -139,6 +241,8 @@ internal sealed class IdempotencyMiddleware(NpgsqlDataSource db, IOptions<Headle
         if (stored.Etag is not null)
             response.Headers.ETag = stored.Etag;
         response.Headers["Idempotent-Replayed"] = "true";
+        if (SecretMember(http) is { } member && response.StatusCode is >= 200 and <= 299)
+            response.Headers[SecretWithheldHeader] = member;
         if (stored.Body is { Length: > 0 } body)
             await response.Body.WriteAsync(body, http.RequestAborted);
     }
@@ -166,4 +270,14 @@ internal sealed class IdempotencyMiddleware(NpgsqlDataSource db, IOptions<Headle
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         }).AsTask();
     }
+}
+
+/// <summary>An operation whose successful answer shows a secret once, in this top-level JSON member.</summary>
+internal sealed record SecretInAnswer(string Member);
+
+internal static class SecretInAnswerExtensions
+{
+    /// <summary>Idempotent replays of this operation answer with the member null and say so in Idempotent-Secret-Withheld.</summary>
+    public static RouteHandlerBuilder ShowsSecretOnce(this RouteHandlerBuilder builder, string member) =>
+        builder.WithMetadata(new SecretInAnswer(member));
 }

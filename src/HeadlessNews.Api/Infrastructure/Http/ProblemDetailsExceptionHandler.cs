@@ -10,7 +10,8 @@ namespace HeadlessNews.Api.Infrastructure.Http;
 /// Turns the failures we can explain into RFC 9457 problem responses:
 /// binding failures (bad JSON, wrong content type, oversized body, unparsable query) keep their 4xx status;
 /// unique and foreign-key violations are 409; text PostgreSQL cannot store is 400;
-/// an unreachable or restarting database is 503 with Retry-After. Anything else is left to the default 500.
+/// a database that is unreachable, restarting or saturated (too many clients, our own pool exhausted) is 503 with
+/// Retry-After, wherever in the exception's chain the database error is. Anything else is left to the default 500.
 /// </summary>
 internal sealed partial class ProblemDetailsExceptionHandler(
     IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, DeliveryDataSource deliveryDataSource,
@@ -21,7 +22,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         if (exception is OperationCanceledException && context.RequestAborted.IsCancellationRequested)
             return true;
 
-        var problem = exception switch
+        var outage = OutageOf(exception);
+        var problem = outage != Outage.None ? Unavailable(context, outage) : exception switch
         {
             BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
@@ -31,16 +33,17 @@ internal sealed partial class ProblemDetailsExceptionHandler(
                 or PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidTextRepresentation
                 or PostgresErrorCodes.DatetimeFieldOverflow or PostgresErrorCodes.NumericValueOutOfRange } =>
                 new ProblemDetails { Status = 400, Title = "Invalid value", Detail = "A value in the request cannot be stored." },
-            NpgsqlException db when IsUnavailable(db) => Unavailable(context),
             _ => null,
         };
         if (problem is null)
             return false;
 
-        if (problem.Status == StatusCodes.Status503ServiceUnavailable)
+        if (outage != Outage.None)
+            logger.LogWarning(exception, "Database {Outage}", outage);
+        // Idle pooled connections died with the server: drop them so the next request connects afresh. Not when it is
+        // merely saturated: reconnecting everything would only add to the load.
+        if (outage == Outage.Unreachable)
         {
-            logger.LogWarning(exception, "Database unavailable");
-            // Idle pooled connections died with the server: drop them so the next request connects afresh.
             dataSource.Clear();
             deliveryDataSource.Source.Clear();
         }
@@ -84,17 +87,39 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         },
     };
 
-    // Connection refused, broken pooled connections after a restart, server shutting down or starting up.
-    private static bool IsUnavailable(NpgsqlException db) => db switch
-    {
-        PostgresException pg => pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal),
-        _ => true,
-    };
+    private enum Outage { None, Unreachable, Saturated }
 
-    private static ProblemDetails Unavailable(HttpContext context)
+    private static Outage OutageOf(Exception exception)
+    {
+        // Libraries between us and Npgsql (caches, resilience pipelines) may wrap its exception.
+        var db = exception as NpgsqlException;
+        for (var inner = exception.InnerException; db is null && inner is not null; inner = inner.InnerException)
+            db = inner as NpgsqlException;
+        return db switch
+        {
+            null => Outage.None,
+            // Class 53, insufficient resources: too many connections (for the server or the role), out of memory, disk full.
+            PostgresException pg when pg.SqlState.StartsWith("53", StringComparison.Ordinal) => Outage.Saturated,
+            // Connection exceptions, server shutting down, crashed or still starting up (57P03 cannot connect now).
+            PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) =>
+                Outage.Unreachable,
+            PostgresException => Outage.None,
+            // Our pool had no free connection in time, or a command timed out.
+            { InnerException: TimeoutException } => Outage.Saturated,
+            // Refused, reset, broken streams: Npgsql's own exceptions are about reaching the server.
+            _ => Outage.Unreachable,
+        };
+    }
+
+    private static ProblemDetails Unavailable(HttpContext context, Outage outage)
     {
         context.Response.Headers.RetryAfter = "5";
-        return new ProblemDetails { Status = 503, Title = "Service unavailable", Detail = "The database is unavailable. Retry shortly." };
+        return new ProblemDetails
+        {
+            Status = 503,
+            Title = "Service unavailable",
+            Detail = outage == Outage.Saturated ? "The database is busy. Retry shortly." : "The database is unavailable. Retry shortly.",
+        };
     }
 
     private static string TitleFor(int status) => status switch
