@@ -103,6 +103,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             // Connection exceptions, server shutting down, crashed or still starting up (57P03 cannot connect now).
             PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) =>
                 Outage.Unreachable,
+            // Writers still in conflict after the write path's retries (Retrying): nothing was changed, try again.
+            PostgresException pg when Retrying.IsConflict(pg) => Outage.Saturated,
             PostgresException => Outage.None,
             // Our pool had no free connection in time, or a command timed out.
             { InnerException: TimeoutException } => Outage.Saturated,
