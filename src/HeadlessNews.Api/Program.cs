@@ -25,7 +25,10 @@ if (args is ["migrate" or "export" or "import", ..])
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Configuration
-builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section);
+builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section)
+    .Validate(o => TextRules.IsHttpUrl(o.SiteUrl) && TextRules.IsHttpUrl(o.PublicApiUrl),
+        "HeadlessNews:SiteUrl and HeadlessNews:PublicApiUrl must be absolute http(s) URLs.")
+    .ValidateOnStart();
 
 // Database, migrations and demo content
 builder.AddDatabase();
