@@ -12,7 +12,7 @@ namespace HeadlessNews.Api.Infrastructure.Http;
 /// unique and foreign-key violations are 409; text PostgreSQL cannot store is 400;
 /// an unreachable or restarting database is 503 with Retry-After. Anything else is left to the default 500.
 /// </summary>
-internal sealed partial class ProblemDetailsExceptionHandler(
+internal sealed class ProblemDetailsExceptionHandler(
     IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, DeliveryDataSource deliveryDataSource,
     ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
 {
@@ -23,7 +23,8 @@ internal sealed partial class ProblemDetailsExceptionHandler(
 
         var problem = exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
+            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(context, json),
+            BadHttpRequestException { StatusCode: 400 } => BindingProblems.ForParameters(context),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
             PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg => Conflict(pg),
             PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } pg => Conflict(pg),
@@ -48,7 +49,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         return await problemDetails.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
-    private static ProblemDetails InvalidJson(JsonException json)
+    private static ProblemDetails InvalidJson(HttpContext context, JsonException json)
     {
         var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
         var message = json.Message switch
@@ -58,18 +59,16 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             var m when m.Contains("Duplicate property", StringComparison.Ordinal) => $"'{field}' appears more than once.",
             var m when m.Contains("missing required properties", StringComparison.Ordinal) =>
                 "Required field(s) missing: " + m[(m.IndexOf("including: ", StringComparison.Ordinal) + 11)..].TrimEnd('.') + ".",
-            _ => TypeNames().Replace(json.Message.Split(" Path:", 2)[0], ""),
+            _ => null,
         };
+        if (message is null)
+            return BindingProblems.ForJson(context, json, field);
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = 400,
             Title = "The request body is not valid JSON for this operation.",
         };
     }
-
-    // .NET type names mean nothing to a client.
-    [System.Text.RegularExpressions.GeneratedRegex(@" ?(to|on|of|for) type '[^']+'")]
-    private static partial System.Text.RegularExpressions.Regex TypeNames();
 
     private static ProblemDetails Conflict(PostgresException pg) => new()
     {
