@@ -68,6 +68,36 @@ public sealed class UnsafeCharacterTests : ApiTestBase
     }
 
     [Test]
+    public async Task UrlFieldsTakeOnlyAbsoluteHttpUrlsWithoutMarkupOrWhitespace()
+    {
+        string[] refused =
+        [
+            "https://x.example/a<b", "https://x.example/a>b", "https://x.example/a\"b", "https://x.example/a'b", "https://x.example/a`b",
+            "https://x.example/a b", "https://x.example/a\tb", "https://x.example/a\u00a0b", "https://x.example/a\\b", " https://x.example/",
+            "javascript:alert(1)", "data:text/html,hi", "ftp://x.example/", "/relative/path", "x.example/page", "https:x.example", "https://",
+        ];
+        var urlWrites = Writes.Where(w => w.Field.EndsWith("url", StringComparison.OrdinalIgnoreCase)).ToList();
+        Assert.That(urlWrites.Select(w => w.Field), Is.EquivalentTo(new[] { "sources[0].url", "heroImage.url", "canonicalUrl", "url" }));
+        var before = await SnapshotAsync();
+
+        foreach (var (name, method, url, body, field) in urlWrites)
+        {
+            foreach (var value in refused)
+            {
+                // The whole URL is replaced: the write's own prefix stays out of the way.
+                var json = System.Text.RegularExpressions.Regex.Replace(body, "\"(https?://[^\"]*)@@BAD@@[^\"]*\"", System.Text.Json.JsonSerializer.Serialize(value).Replace("$", "$$"));
+                var response = await Admin.SendAsync(new HttpRequestMessage(new HttpMethod(method), url)
+                {
+                    Content = new StringContent(json, Encoding.UTF8, "application/json"),
+                });
+                var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest);
+                Assert.That(problem["errors"]?[field], Is.Not.Null, $"{name} with {value}: {problem.ToJsonString()}");
+            }
+        }
+        Assert.That(await SnapshotAsync(), Is.EqualTo(before));
+    }
+
+    [Test]
     public async Task ImportRefusesLinesWithCharactersXmlCannotCarry()
     {
         var lines = new[]
