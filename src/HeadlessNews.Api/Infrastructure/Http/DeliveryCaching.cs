@@ -248,6 +248,7 @@ internal static class DeliveryCaching
         services.AddOptions<MemoryCacheOptions>().Configure<IOptions<CachingOptions>>((memory, caching) =>
         {
             memory.SizeLimit = caching.Value.InProcessMaxMegabytes * 1024L * 1024L;
+            // Entry count and estimated size, for diagnostics and the tests that hold the cache to its limit.
             memory.TrackStatistics = true;
         });
         services.AddHybridCache();
