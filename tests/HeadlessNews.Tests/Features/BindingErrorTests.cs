@@ -65,6 +65,14 @@ public sealed partial class BindingErrorTests : ApiTestBase
     }
 
     [Test]
+    public async Task AnImportThatIsNotUtf8NamesTheBody()
+    {
+        var content = new ByteArrayContent([(byte)'{', 0xC3, 0x28, 0xFF, (byte)'}']);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        Assert.That(await AssertPlainBadRequestAsync(await Admin.PostAsync("/api/v1/manage/import", content), "body"), Does.Contain("UTF-8"));
+    }
+
+    [Test]
     public async Task QueryStringsTheGuardRefusesNameTheParameter()
     {
         await AssertPlainBadRequestAsync(await Anonymous.GetAsync("/api/v1/articles?api_key=secret"), "api_key");

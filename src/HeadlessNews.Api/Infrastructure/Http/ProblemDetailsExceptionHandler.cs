@@ -8,7 +8,7 @@ namespace HeadlessNews.Api.Infrastructure.Http;
 
 /// <summary>
 /// Turns the failures we can explain into RFC 9457 problem responses:
-/// binding failures (bad JSON, wrong content type, oversized body, unparsable query) keep their 4xx status;
+/// binding failures keep their 4xx status, and 400s name the field at fault (see BindingProblems);
 /// unique and foreign-key violations are 409; text PostgreSQL cannot store is 400;
 /// an unreachable or restarting database is 503 with Retry-After. Anything else is left to the default 500.
 /// </summary>
@@ -31,7 +31,8 @@ internal sealed class ProblemDetailsExceptionHandler(
             PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
                 or PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidTextRepresentation
                 or PostgresErrorCodes.DatetimeFieldOverflow or PostgresErrorCodes.NumericValueOutOfRange } =>
-                new ProblemDetails { Status = 400, Title = "Invalid value", Detail = "A value in the request cannot be stored." },
+                new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = ["A value in the request cannot be stored."] })
+                    { Status = 400, Title = "Invalid value", Detail = "A value in the request cannot be stored." },
             NpgsqlException db when IsUnavailable(db) => Unavailable(context),
             _ => null,
         };
