@@ -6,6 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
+# Feeds and sitemaps name their own URLs from configuration; locally that is where this script listens.
+export HeadlessNews__PublicApiUrl=${HeadlessNews__PublicApiUrl:-http://127.0.0.1:5080}
 export HeadlessNews__DemoContent=${HeadlessNews__DemoContent:-true}
 export HeadlessNews__BootstrapAdminKey=${HeadlessNews__BootstrapAdminKey:-dev-admin-key}
 # On a developer's machine webhook receivers usually run on the same machine; production keeps refusing loopback.

@@ -17,6 +17,12 @@ public sealed class HeadlessNewsOptions
     /// <summary>The public site the articles live on; canonical URLs default to {SiteUrl}/articles/{slug}.</summary>
     public string SiteUrl { get; set; } = "https://news.example.com";
 
+    /// <summary>
+    /// Where the public reaches this API (scheme, host and any base path): the absolute URLs feeds and sitemaps give
+    /// for themselves. Never taken from the request's Host header, which any client can set and caches would keep.
+    /// </summary>
+    public string PublicApiUrl { get; set; } = "http://127.0.0.1:8080";
+
     /// <summary>Largest request body accepted, in bytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 1_000_000;
 

@@ -26,7 +26,10 @@ if (args is ["migrate" or "export" or "import", ..])
 
 // Configuration
 builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section)
-    .Validate(o => o.Idempotency.LeaseSeconds > 0, "HeadlessNews:Idempotency:LeaseSeconds must be above 0.").ValidateOnStart();
+    .Validate(o => o.Idempotency.LeaseSeconds > 0, "HeadlessNews:Idempotency:LeaseSeconds must be above 0.")
+    .Validate(o => TextRules.IsHttpUrl(o.SiteUrl) && TextRules.IsHttpUrl(o.PublicApiUrl),
+        "HeadlessNews:SiteUrl and HeadlessNews:PublicApiUrl must be absolute http(s) URLs.")
+    .ValidateOnStart();
 
 // Database, migrations and demo content
 builder.AddDatabase();

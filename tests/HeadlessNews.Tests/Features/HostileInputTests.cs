@@ -84,6 +84,8 @@ public sealed class HostileInputTests : ApiTestBase
                     Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"), $"{method} {url} with {Preview(body)}");
                 else
                     Assert.Fail($"{method} {url} accepted {Preview(body)}");
+                if (status == 400)
+                    await AssertPlainAsync(response, $"{method} {url} with {Preview(body)}");
             }
         }
         Assert.That(await SnapshotAsync(), Is.EqualTo(before));
@@ -133,6 +135,16 @@ public sealed class HostileInputTests : ApiTestBase
     {
         var response = await Admin.GetAsync(url);
         Assert.That((int)response.StatusCode, Is.InRange(400, 499), await response.Content.ReadAsStringAsync());
+        if (response.StatusCode == HttpStatusCode.BadRequest)
+            await AssertPlainAsync(response, url);
+    }
+
+    // Every 400 says per field what is wrong, and nothing of .NET.
+    private static async Task AssertPlainAsync(HttpResponseMessage response, string what)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(System.Text.Json.Nodes.JsonNode.Parse(text)?["errors"]?.AsObject().Count, Is.GreaterThan(0), $"{what}: {text}");
+        Assert.That(BindingErrorTests.Internals().IsMatch(text), Is.False, $"{what}: {text}");
     }
 
     private static string Preview(string body) => body.Length > 60 ? body[..60] + "…" : body;

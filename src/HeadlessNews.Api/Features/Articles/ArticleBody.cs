@@ -31,7 +31,13 @@ internal static class ArticleBody
         sanitizer.AllowedAttributes.Add("id");
         sanitizer.AllowedAttributes.Add("class");
         sanitizer.AllowedAttributes.Remove("style");
-        sanitizer.AllowedTags.Remove("form");
+        // A body is read, never submitted: no form, control or attribute that could send data anywhere (a task list's
+        // checkbox goes too).
+        foreach (var tag in (string[])["form", "input", "textarea", "button", "select", "option", "optgroup", "datalist", "output",
+                     "fieldset", "legend", "label", "keygen", "isindex"])
+            sanitizer.AllowedTags.Remove(tag);
+        foreach (var attribute in (string[])["action", "method", "enctype", "form", "formaction", "formmethod", "formenctype", "formtarget", "formnovalidate"])
+            sanitizer.AllowedAttributes.Remove(attribute);
         sanitizer.AllowedSchemes.Add("mailto");
         return sanitizer;
     }

@@ -71,7 +71,9 @@ internal sealed class ArticleListQueryValidator : AbstractValidator<ArticleListQ
         RuleFor(q => q.TagMatch).Must(m => m is null or "any" or "all").WithMessage("tagMatch must be 'any' or 'all'.");
         RuleFor(q => q.Kind).Must(k => k is null || TagKinds.All.Contains(k))
             .WithMessage($"kind must be one of: {string.Join(", ", TagKinds.All)}.");
-        RuleFor(q => q.Q).CleanText(500);
+        RuleFor(q => q.Q).CleanText(500)
+            .Must(q => q is null || MaxExcludesInARow(q) <= MaxExcludes)
+            .WithMessage($"q must not chain more than {MaxExcludes} '-' (exclude) signs without a word between them.");
         RuleFor(q => q.Limit).InclusiveBetween(1, 100);
         // Search pages are ordered by relevance, other lists by time: each has its own kind of cursor.
         RuleFor(q => q.Cursor)
@@ -80,6 +82,24 @@ internal sealed class ArticleListQueryValidator : AbstractValidator<ArticleListQ
         RuleFor(q => q.PublishedBefore).GreaterThan(q => q.PublishedAfter)
             .When(q => q.PublishedAfter is not null && q.PublishedBefore is not null)
             .WithMessage("publishedBefore must be later than publishedAfter.");
+    }
+
+    // PostgreSQL's websearch_to_tsquery keeps each '-' with no word after it as a pending NOT on a stack of 32, and
+    // fails the query beyond that ("tsquery stack too small"). Only letters and digits are sure to start a word,
+    // so a stretch without them is counted as one run.
+    private const int MaxExcludes = 10;
+
+    private static int MaxExcludesInARow(string q)
+    {
+        int longest = 0, run = 0;
+        foreach (var c in q)
+        {
+            if (char.IsLetterOrDigit(c))
+                run = 0;
+            else if (c == '-')
+                longest = Math.Max(longest, ++run);
+        }
+        return longest;
     }
 }
 

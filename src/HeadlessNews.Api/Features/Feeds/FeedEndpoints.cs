@@ -29,11 +29,11 @@ internal static class FeedEndpoints
         {
             var mediaType = contentType.Split(';')[0];
             group.MapGet("/" + file, (HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-                    FeedAsync(http, db, options.Value, null, write, contentType, ct))
+                    FeedAsync(http, db, options.Value, null, file, write, contentType, ct))
                 .WithName($"{name}Feed").WithSummary($"{title} feed of the newest articles")
                 .Produces<string>(200, mediaType);
             group.MapGet("/tags/{slug}/" + file, (string slug, HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
-                    FeedAsync(http, db, options.Value, slug, write, contentType, ct))
+                    FeedAsync(http, db, options.Value, slug, file, write, contentType, ct))
                 .WithName($"{name}TagFeed").WithSummary($"{title} feed of the newest articles with a tag")
                 .Produces<string>(200, mediaType).ProducesProblems(404);
         }
@@ -43,7 +43,7 @@ internal static class FeedEndpoints
     private sealed record FeedTag(string Slug, string Name, string Kind);
 
     private static async Task<IResult> FeedAsync(
-        HttpContext http, DeliveryDataSource db, HeadlessNewsOptions options, string? tagSlug, Writer write, string contentType, CancellationToken ct)
+        HttpContext http, DeliveryDataSource db, HeadlessNewsOptions options, string? tagSlug, string file, Writer write, string contentType, CancellationToken ct)
     {
         var settings = options.Feeds;
         await using var connection = db.Source.CreateConnection();
@@ -61,12 +61,14 @@ internal static class FeedEndpoints
             new { tag = tagSlug, limit = settings.Items }, options.SiteUrl, ct);
 
         var site = options.SiteUrl.TrimEnd('/');
+        var api = options.PublicApiUrl.TrimEnd('/');
         var content = new FeedContent(
             settings.Title,
             tag is null ? settings.Title : $"{settings.Title}: {tag.Name}",
             tag is null ? settings.Description : $"The latest published articles tagged {tag.Name}.",
             tag is null ? site + "/" : $"{site}/tags/{tag.Slug}",
-            $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{http.Request.Path}",
+            // From configuration only: a Host header is the client's to choose, and the feed is cached for everyone.
+            tag is null ? $"{api}/feeds/{file}" : $"{api}/feeds/tags/{tag.Slug}/{file}",
             settings.Language, settings.FullContent, articles);
         SurrogateKeys.Add(http, [SurrogateKeys.Lists, .. articles.Select(a => SurrogateKeys.Article(a.Id))]);
         return TypedResults.Ok(new RawBody(write(content), contentType));

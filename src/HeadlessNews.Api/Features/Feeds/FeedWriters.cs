@@ -73,7 +73,9 @@ internal static class FeedWriters
             LastUpdatedTime = a.UpdatedAt > a.PublishedAt.Value ? a.UpdatedAt : a.PublishedAt.Value,
             Summary = new TextSyndicationContent(Html(a, fullContent), TextSyndicationContentKind.Html),
         };
-        item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(a.CanonicalUrl)));
+        // A canonical URL stored behind the API's back may not parse: the item then goes out without its link.
+        if (Uri.TryCreate(a.CanonicalUrl, UriKind.Absolute, out var link))
+            item.Links.Add(SyndicationLink.CreateAlternateLink(link));
         foreach (var tag in a.Tags)
             item.Categories.Add(new SyndicationCategory(tag.Name) { Label = tag.Name, Scheme = tag.Kind });
         item.ElementExtensions.Add(new XElement(Hn + "aiGenerated", a.AiGenerated ? "true" : "false"));
@@ -125,7 +127,7 @@ internal static class FeedWriters
     private static byte[] Write(SyndicationFeedFormatter formatter)
     {
         using var buffer = new MemoryStream();
-        using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Async = false }))
+        using (var writer = new CleanXmlWriter(XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Async = false })))
             formatter.WriteTo(writer);
         return buffer.ToArray();
     }

@@ -43,14 +43,15 @@ internal static class SitemapEndpoints
             return await UrlSetAsync(connection, options.Value.SiteUrl, 0, pageSize, ct);
 
         var pages = (int)((count + pageSize - 1) / pageSize);
-        var self = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+        // From configuration only: a Host header is the client's to choose, and the index is cached for everyone.
+        var api = options.Value.PublicApiUrl.TrimEnd('/');
         return Xml(writer =>
         {
             writer.WriteStartElement("sitemapindex", SitemapNs);
             for (var page = 1; page <= pages; page++)
             {
                 writer.WriteStartElement("sitemap", SitemapNs);
-                writer.WriteElementString("loc", SitemapNs, $"{self}/sitemaps/articles-{page}.xml");
+                writer.WriteElementString("loc", SitemapNs, $"{api}/sitemaps/articles-{page}.xml");
                 writer.WriteEndElement();
             }
             writer.WriteEndElement();
@@ -116,7 +117,7 @@ internal static class SitemapEndpoints
     private static IResult Xml(Action<XmlWriter> write)
     {
         using var buffer = new MemoryStream();
-        using (var writer = XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false) }))
+        using (var writer = new CleanXmlWriter(XmlWriter.Create(buffer, new XmlWriterSettings { Encoding = new UTF8Encoding(false) })))
         {
             writer.WriteStartDocument();
             write(writer);

@@ -59,7 +59,9 @@ internal static class TransferEndpoints
         }
         catch (DecoderFallbackException)
         {
-            return TypedResults.Problem(statusCode: 400, title: "Invalid UTF-8", detail: "The body is not valid UTF-8. Lines before the bad bytes were imported.");
+            const string invalid = "The body is not valid UTF-8. Lines before the bad bytes were imported.";
+            return TypedResults.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [invalid] })
+                { Status = 400, Title = "Invalid UTF-8", Detail = invalid });
         }
     }
 }

@@ -24,6 +24,8 @@ internal sealed class WebhookTargets(IOptions<HeadlessNewsOptions> options)
     [
         (IPAddress.Parse("::"), 128), (IPAddress.Parse("::1"), 128), (IPAddress.Parse("fc00::"), 7), (IPAddress.Parse("fe80::"), 10),
         (IPAddress.Parse("fec0::"), 10), (IPAddress.Parse("ff00::"), 8), (IPAddress.Parse("2001:db8::"), 32), (IPAddress.Parse("100::"), 64),
+        // Local-use NAT64 (RFC 8215): translated inside someone's own network, to whatever IPv4 address it embeds.
+        (IPAddress.Parse("64:ff9b:1::"), 48),
     ];
 
     /// <summary>Why this URL may not be a webhook target, or null when it may (its host resolved now).</summary>
@@ -56,8 +58,8 @@ internal sealed class WebhookTargets(IOptions<HeadlessNewsOptions> options)
         var settings = options.Value.Webhooks;
         if (address.IsIPv4MappedToIPv6)
             address = address.MapToIPv4();
-        if (address.AddressFamily == AddressFamily.InterNetworkV6 && EmbeddedV4(address) is { } embedded)
-            address = embedded;
+        if (address.AddressFamily == AddressFamily.InterNetworkV6 && EmbeddedV4(address) is { Length: > 0 } embedded)
+            return embedded.All(IsAllowed);
         if (IPAddress.IsLoopback(address))
             return settings.AllowLoopback;
         var ranges = address.AddressFamily == AddressFamily.InterNetwork ? NonPublicV4 : NonPublicV6;
@@ -89,15 +91,24 @@ internal sealed class WebhookTargets(IOptions<HeadlessNewsOptions> options)
         return IPAddress.TryParse(bare, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(bare, ct);
     }
 
-    // 6to4 (2002::/16), NAT64 (64:ff9b::/96) and IPv4-compatible (::a.b.c.d) addresses carry an IPv4 address inside.
-    private static IPAddress? EmbeddedV4(IPAddress v6)
+    /// <summary>
+    /// The IPv4 addresses an IPv6 address carries, each of which must be allowed as itself: 6to4 (2002::/16),
+    /// NAT64 (64:ff9b::/96), IPv4-compatible (::a.b.c.d), IPv4-translated (::ffff:0:a.b.c.d) and Teredo
+    /// (2001::/32: the server's address, and the client's with its bits inverted).
+    /// </summary>
+    private static IPAddress[] EmbeddedV4(IPAddress v6)
     {
         var b = v6.GetAddressBytes();
         if (b[0] == 0x20 && b[1] == 0x02)
-            return new IPAddress(b.AsSpan(2, 4));
-        if (InRange(v6, IPAddress.Parse("64:ff9b::"), 96) || (b.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0 && !v6.Equals(IPAddress.IPv6Any) && !v6.Equals(IPAddress.IPv6Loopback)))
-            return new IPAddress(b.AsSpan(12, 4));
-        return null;
+            return [new IPAddress(b.AsSpan(2, 4))];
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0 && b[3] == 0)
+            return [new IPAddress(b.AsSpan(4, 4)), new IPAddress(b[12..16].Select(x => (byte)~x).ToArray())];
+        var zeroPrefix = b.AsSpan(0, 8).IndexOfAnyExcept((byte)0) < 0;
+        var translated = zeroPrefix && b[8] == 0xFF && b[9] == 0xFF && b[10] == 0 && b[11] == 0;
+        var compatible = zeroPrefix && b.AsSpan(8, 4).IndexOfAnyExcept((byte)0) < 0 && !v6.Equals(IPAddress.IPv6Any) && !v6.Equals(IPAddress.IPv6Loopback);
+        if (InRange(v6, IPAddress.Parse("64:ff9b::"), 96) || translated || compatible)
+            return [new IPAddress(b.AsSpan(12, 4))];
+        return [];
     }
 
     private static bool InRange(IPAddress address, IPAddress network, int bits)

@@ -8,7 +8,7 @@ internal sealed class WebhookWriteValidator : AbstractValidator<WebhookWrite>
 {
     public WebhookWriteValidator(WebhookTargets targets)
     {
-        RuleFor(w => w.Url).NotEmpty().CleanText(2000).DependentRules(() =>
+        RuleFor(w => w.Url).NotEmpty().HttpUrl().DependentRules(() =>
             RuleFor(w => w.Url).CustomAsync(async (url, context, ct) =>
             {
                 if (await targets.RefusalAsync(url, ct) is { } refusal)

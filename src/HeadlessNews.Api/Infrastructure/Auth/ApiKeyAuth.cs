@@ -29,7 +29,7 @@ internal static class Policies
 
 internal sealed record Actor(string? KeyId, string? KeyName);
 
-internal static class ApiKeyAuth
+internal static partial class ApiKeyAuth
 {
     public const string Scheme = "Bearer";
 
@@ -46,6 +46,12 @@ internal static class ApiKeyAuth
     public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
 
     public static string NewKey() => "hn_" + Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>Whether this could be a key <see cref="NewKey"/> made: "hn_" and 43 base64url characters (32 bytes).</summary>
+    public static bool IsIssuedFormat(string key) => IssuedFormat().IsMatch(key);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^hn_[A-Za-z0-9_-]{43}$")]
+    private static partial System.Text.RegularExpressions.Regex IssuedFormat();
 
     public static string? KeyId(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.NameIdentifier);
 
@@ -84,6 +90,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (settings.Value.BootstrapAdminKey is { Length: > 0 } bootstrap
             && CryptographicOperations.FixedTimeEquals(hash, ApiKeyAuth.Hash(bootstrap)))
             return Success("bootstrap", "bootstrap admin key", Roles.Admin);
+        // A key no one could have been issued is refused here: made-up keys cost no database lookup.
+        if (!ApiKeyAuth.IsIssuedFormat(key))
+            return AuthenticateResult.Fail("Unknown key.");
 
         await using var connection = dataSource.CreateConnection();
         var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(

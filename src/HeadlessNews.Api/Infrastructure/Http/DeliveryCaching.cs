@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Dapper;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -21,6 +23,13 @@ public sealed class CachingOptions
 
     /// <summary>How long this process keeps a delivery response; 0 turns the in-process cache off.</summary>
     public int InProcessSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// The most the in-process cache holds, in megabytes of response bodies; beyond it, new responses are not kept
+    /// until older ones expire or are evicted.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
+    public int InProcessMaxMegabytes { get; set; } = 64;
 }
 
 /// <summary>A delivery response as it goes on the wire, with its validators and the keys it depends on.</summary>
@@ -114,7 +123,7 @@ internal sealed class DeliveryCacheFilter(
     {
         var http = context.HttpContext;
         var settings = options.Value;
-        var key = "delivery:" + http.Request.Path + http.Request.QueryString;
+        var key = CacheKey(http);
 
         Dictionary<string, HashSet<string>?>? selection = null;
         var sparse = http.GetEndpoint()?.Metadata.GetMetadata<SparseFieldsMetadata>();
@@ -141,6 +150,28 @@ internal sealed class DeliveryCacheFilter(
             await StoreAsync(key, response, generation, settings, http.RequestAborted);
         }
         return new DeliveryResult(response, settings);
+    }
+
+    /// <summary>
+    /// The route, its values and the query parameters the endpoint reads, in a fixed order, hashed. Parameters it
+    /// does not read (and their order, and the case of a name) make no new entry: they cannot change the response.
+    /// </summary>
+    private static string CacheKey(HttpContext http)
+    {
+        var endpoint = http.GetEndpoint();
+        var route = (endpoint as RouteEndpoint)?.RoutePattern;
+        var canonical = new StringBuilder(route?.RawText ?? http.Request.Path.Value);
+        foreach (var parameter in route?.Parameters ?? [])
+            canonical.Append('/').Append(Uri.EscapeDataString(http.Request.RouteValues[parameter.Name]?.ToString() ?? ""));
+        var names = EndpointParameters.Of(endpoint).Where(p => !p.FromRoute).Select(p => p.Name);
+        if (endpoint?.Metadata.GetMetadata<SparseFieldsMetadata>() is not null)
+            names = names.Append("fields");
+        foreach (var name in names.Order(StringComparer.Ordinal))
+        {
+            foreach (var value in http.Request.Query[name])
+                canonical.Append('&').Append(name).Append('=').Append(Uri.EscapeDataString(value ?? ""));
+        }
+        return "delivery:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical.ToString())));
     }
 
     private DeliveryResponse Build(object value, string[] keys, SparseFieldsMetadata? sparse, Dictionary<string, HashSet<string>?>? selection)
@@ -211,7 +242,15 @@ internal static class DeliveryCaching
 {
     public static void AddDeliveryCaching(this IServiceCollection services)
     {
-        services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.Section);
+        services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        // HybridCache keeps its entries in this cache, sized by their bytes: the limit bounds the responses it holds.
+        services.AddMemoryCache();
+        services.AddOptions<MemoryCacheOptions>().Configure<IOptions<CachingOptions>>((memory, caching) =>
+        {
+            memory.SizeLimit = caching.Value.InProcessMaxMegabytes * 1024L * 1024L;
+            // Entry count and estimated size, for diagnostics and the tests that hold the cache to its limit.
+            memory.TrackStatistics = true;
+        });
         services.AddHybridCache();
         services.AddSingleton<DeliveryCacheInvalidator>();
     }

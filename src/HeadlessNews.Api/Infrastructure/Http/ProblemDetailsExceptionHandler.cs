@@ -8,12 +8,12 @@ namespace HeadlessNews.Api.Infrastructure.Http;
 
 /// <summary>
 /// Turns the failures we can explain into RFC 9457 problem responses:
-/// binding failures (bad JSON, wrong content type, oversized body, unparsable query) keep their 4xx status;
+/// binding failures keep their 4xx status, and 400s name the field at fault (see BindingProblems);
 /// unique and foreign-key violations are 409; text PostgreSQL cannot store is 400;
 /// a database that is unreachable, restarting or saturated (too many clients, our own pool exhausted) is 503 with
 /// Retry-After, wherever in the exception's chain the database error is. Anything else is left to the default 500.
 /// </summary>
-internal sealed partial class ProblemDetailsExceptionHandler(
+internal sealed class ProblemDetailsExceptionHandler(
     IProblemDetailsService problemDetails, NpgsqlDataSource dataSource, DeliveryDataSource deliveryDataSource,
     ILogger<ProblemDetailsExceptionHandler> logger) : IExceptionHandler
 {
@@ -25,14 +25,16 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         var outage = OutageOf(exception);
         var problem = outage != Outage.None ? Unavailable(context, outage) : exception switch
         {
-            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(json),
+            BadHttpRequestException { InnerException: JsonException json } => InvalidJson(context, json),
+            BadHttpRequestException { StatusCode: 400 } => BindingProblems.ForParameters(context),
             BadHttpRequestException bad => new ProblemDetails { Status = bad.StatusCode, Title = TitleFor(bad.StatusCode), Detail = bad.Message },
             PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } pg => Conflict(pg),
             PostgresException { SqlState: PostgresErrorCodes.ForeignKeyViolation } pg => Conflict(pg),
             PostgresException { SqlState: PostgresErrorCodes.CharacterNotInRepertoire or PostgresErrorCodes.UntranslatableCharacter
                 or PostgresErrorCodes.StringDataRightTruncation or PostgresErrorCodes.InvalidTextRepresentation
                 or PostgresErrorCodes.DatetimeFieldOverflow or PostgresErrorCodes.NumericValueOutOfRange } =>
-                new ProblemDetails { Status = 400, Title = "Invalid value", Detail = "A value in the request cannot be stored." },
+                new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = ["A value in the request cannot be stored."] })
+                    { Status = 400, Title = "Invalid value", Detail = "A value in the request cannot be stored." },
             _ => null,
         };
         if (problem is null)
@@ -51,7 +53,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         return await problemDetails.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
 
-    private static ProblemDetails InvalidJson(JsonException json)
+    private static ProblemDetails InvalidJson(HttpContext context, JsonException json)
     {
         var field = json.Path is null or "$" ? "body" : json.Path.TrimStart('$', '.');
         var message = json.Message switch
@@ -61,18 +63,16 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             var m when m.Contains("Duplicate property", StringComparison.Ordinal) => $"'{field}' appears more than once.",
             var m when m.Contains("missing required properties", StringComparison.Ordinal) =>
                 "Required field(s) missing: " + m[(m.IndexOf("including: ", StringComparison.Ordinal) + 11)..].TrimEnd('.') + ".",
-            _ => TypeNames().Replace(json.Message.Split(" Path:", 2)[0], ""),
+            _ => null,
         };
+        if (message is null)
+            return BindingProblems.ForJson(context, json, field);
         return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
         {
             Status = 400,
             Title = "The request body is not valid JSON for this operation.",
         };
     }
-
-    // .NET type names mean nothing to a client.
-    [System.Text.RegularExpressions.GeneratedRegex(@" ?(to|on|of|for) type '[^']+'")]
-    private static partial System.Text.RegularExpressions.Regex TypeNames();
 
     private static ProblemDetails Conflict(PostgresException pg) => new()
     {

@@ -15,7 +15,10 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HeadlessNewsOp
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var problem = Check(context.Request);
-        if (problem is { } p)
+        if (problem is { Field: { } field } invalid)
+            await Results.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [invalid.Detail] })
+                { Status = invalid.Status, Title = invalid.Title, Detail = invalid.Detail }).ExecuteAsync(context);
+        else if (problem is { } p)
             await Results.Problem(statusCode: p.Status, title: p.Title, detail: p.Detail).ExecuteAsync(context);
         else
             await next(context);
@@ -23,19 +26,20 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HeadlessNewsOp
             context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    private (int Status, string Title, string Detail)? Check(HttpRequest request)
+    // Field: the query parameter at fault, for 400s, so they carry per-field errors like every other 400.
+    private (int Status, string Title, string Detail, string? Field)? Check(HttpRequest request)
     {
         foreach (var name in request.Query.Keys)
         {
             if (KeyLikeParameters.Contains(name, StringComparer.OrdinalIgnoreCase))
                 return (400, "API key in query string",
-                    "API keys are accepted only in the Authorization header as 'Bearer <key>', never in the query string.");
+                    "API keys are accepted only in the Authorization header as 'Bearer <key>', never in the query string.", name);
         }
         if (request.QueryString.HasValue && (!IsValidUtf8(request.QueryString.Value!) || ContainsControlCharacters(request.Query)))
-            return (400, "Invalid query string", "Query parameters must be valid UTF-8 without control characters.");
+            return (400, "Invalid query string", "Query parameters must be valid UTF-8 without control characters.", "query");
         // Bulk import streams archives far larger than any other request (its endpoint sets its own limit).
         if (request.ContentLength > options.Value.MaxRequestBodyBytes && !request.Path.StartsWithSegments("/api/v1/manage/import"))
-            return (413, "Request body too large", $"The request body must be at most {options.Value.MaxRequestBodyBytes} bytes.");
+            return (413, "Request body too large", $"The request body must be at most {options.Value.MaxRequestBodyBytes} bytes.", null);
         return null;
     }
 

@@ -51,6 +51,33 @@ public sealed class KeyTests : ApiTestBase
     }
 
     [Test]
+    public async Task KeysThatCannotHaveBeenIssuedAreRefusedWithoutTheDatabase()
+    {
+        string[] madeUp = ["hn_unknown", "hn_" + new string('a', 42), "hn_" + new string('a', 44), "xx_" + new string('a', 43), "hn_" + new string('a', 42) + "=", "guess"];
+        var wellFormed = "hn_" + new string('a', 43);
+
+        // With the database down, a lookup shows as a 503: a refusal without one is a 401.
+        await GlobalSetup.Database.StopAsync();
+        try
+        {
+            foreach (var key in madeUp)
+            {
+                using var client = ClientWithKey(key);
+                await AssertProblemAsync(await client.GetAsync("/api/v1/manage/audit"), HttpStatusCode.Unauthorized);
+            }
+            using var plausible = ClientWithKey(wellFormed);
+            await AssertProblemAsync(await plausible.GetAsync("/api/v1/manage/audit"), HttpStatusCode.ServiceUnavailable);
+        }
+        finally
+        {
+            await GlobalSetup.Database.StartAsync();
+        }
+
+        // The bootstrap key from configuration has no issued form and still works.
+        Assert.That((await Admin.GetAsync("/api/v1/manage/keys")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
     public async Task RolesLimitWhatAKeyMayDo()
     {
         var reader = await ClientWithRoleAsync("reader");

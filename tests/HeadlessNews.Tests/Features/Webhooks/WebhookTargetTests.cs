@@ -31,6 +31,18 @@ public sealed class WebhookTargetTests
     [TestCase("http://[::ffff:a9fe:a9fe]/hook")]
     [TestCase("http://[2002:a00:1::]/hook")]
     [TestCase("http://[64:ff9b::a00:1]/hook")]
+    [TestCase("http://[::ffff:0:127.0.0.1]/hook")]
+    [TestCase("http://[::ffff:0:a00:1]/hook")]
+    [TestCase("http://[::ffff:0:a9fe:a9fe]/latest/meta-data")]
+    [TestCase("http://[::ffff:0:c0a8:1]/hook")]
+    [TestCase("http://[64:ff9b:1::a00:1]/hook")]
+    [TestCase("http://[64:ff9b:1:a00:0:100::]/hook")]
+    [TestCase("http://[64:ff9b:1::5db8:d822]/hook")]
+    [TestCase("http://[2001:0:a00:1::a247:27dd]/hook")]
+    [TestCase("http://[2001:0:7f00:1::a247:27dd]/hook")]
+    [TestCase("http://[2001:0:5db8:d822::80ff:fffe]/hook")]
+    [TestCase("http://[2001:0:5db8:d822::3f57:fffe]/hook")]
+    [TestCase("http://[2001:0:5db8:d822::5601:5656]/latest/meta-data")]
     [TestCase("http://224.0.0.1/hook")]
     [TestCase("ftp://93.184.216.34/hook")]
     [TestCase("file:///etc/passwd")]
@@ -43,6 +55,8 @@ public sealed class WebhookTargetTests
     [TestCase("http://93.184.216.34/hook")]
     [TestCase("https://93.184.216.34:8443/hooks/news?partner=7")]
     [TestCase("http://[2606:2800:220:1:248:1893:25c8:1946]/hook")]
+    [TestCase("http://[::ffff:0:5db8:d822]/hook")]
+    [TestCase("http://[2001:0:5db8:d822::a247:27dd]/hook")]
     public async Task AcceptsPublicAddresses(string url) =>
         Assert.That(await Targets().RefusalAsync(url, CancellationToken.None), Is.Null);
 
