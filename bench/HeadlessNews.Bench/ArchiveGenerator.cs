@@ -27,7 +27,8 @@ internal static class ArchiveGenerator
         var random = new Random(20261128);
         await using var dataSource = NpgsqlDataSource.Create(connectionString);
         await using var connection = await dataSource.OpenConnectionAsync();
-        await using (var truncate = new NpgsqlCommand("truncate related_links, article_tags, articles, tags", connection))
+        // Cascade: whatever newer tables hold about articles (text neighbours, notes, the change feed) goes with them.
+        await using (var truncate = new NpgsqlCommand("truncate related_links, article_tags, articles, tags cascade", connection))
             await truncate.ExecuteNonQueryAsync();
 
         Console.WriteLine($"emptied at {clock.Elapsed.TotalSeconds:0.0} s");

@@ -97,5 +97,7 @@ internal static class TransferSql
     public const string IdsBySlug = "select slug, id from articles where slug = any(@slugs)";
 
     // The batch's existing articles, locked before they are read, in one order so parallel writers never deadlock.
-    public const string Lock = "select id from articles where id = any(@ids) order by id for update";
+    // "No key update", as for every article write: links from the other batch to these articles (foreign-key
+    // checks) are not held up, or the two batches would wait on each other.
+    public const string Lock = "select id from articles where id = any(@ids) order by id for no key update";
 }
