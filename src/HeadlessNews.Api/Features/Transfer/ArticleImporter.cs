@@ -8,6 +8,7 @@ using HeadlessNews.Api.Features.Changes;
 using HeadlessNews.Api.Features.Revisions;
 using HeadlessNews.Api.Features.Tags;
 using HeadlessNews.Api.Infrastructure.Auth;
+using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -72,6 +73,8 @@ internal sealed class ArticleImporter(
             }
             foreach (var (slug, id) in batch.Written)
                 Written[slug] = id;
+            foreach (var (line, field, message) in batch.Failures)
+                Fail(line, field, message);
         }
     }
 
@@ -82,6 +85,7 @@ internal sealed class ArticleImporter(
         public readonly List<(int Line, Guid Id, IReadOnlyList<string> Related)> Links = [];
         public readonly Dictionary<int, string> Outcomes = [];
         public readonly List<(string Slug, Guid Id)> Written = [];
+        public readonly List<(int Line, string Field, string Message)> Failures = [];
     }
 
     // Two batches in flight: PostgreSQL indexes one (to_tsvector is most of the cost) while the other is prepared.
@@ -196,82 +200,87 @@ internal sealed class ArticleImporter(
 
     private async Task WriteBatchAsync(List<Parsed> batch, Actor actor, Run run, CancellationToken ct)
     {
-        var result = new Batch();
-        var language = options.Value.Search.Language;
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
         try
         {
-            var existing = (await connection.QueryAsync<ExistingRow>(new CommandDefinition(TransferSql.Existing, new
-            {
-                ids = batch.Where(p => p.Record.Id is not null).Select(p => p.Record.Id!.Value).ToArray(),
-                slugs = batch.Select(p => p.Record.Slug).ToArray(),
-            }, tx, cancellationToken: ct))).ToList();
-            var byId = existing.ToDictionary(e => e.Id);
-            var bySlug = existing.ToDictionary(e => e.Slug);
-            // Locked, and any whose schedule came announced first, so each one's state before is what partners were told.
-            var existingIds = existing.Select(e => e.Id).ToArray();
-            await connection.ExecuteAsync(new CommandDefinition(TransferSql.Lock, new { ids = existingIds }, tx, cancellationToken: ct));
-            await ArticleWriter.PublishDueAsync(connection, tx, existingIds, options.Value.SiteUrl, ct);
-            var current = await ArticleExporter.ReadByIdsAsync(connection, existingIds, ct);
-
-            var inserts = new List<(Parsed P, Guid Id)>();
-            var updates = new List<(Parsed P, Guid Id)>();
-            foreach (var p in batch)
-            {
-                var record = p.Record;
-                // By id when the file gives one, else by slug; a slug held by another article is a conflict either way.
-                Guid? match = record.Id is { } id ? (byId.ContainsKey(id) ? id : null) : bySlug.TryGetValue(record.Slug, out var s) ? s.Id : null;
-                if (bySlug.TryGetValue(record.Slug, out var holder) && holder.Id != match)
-                {
-                    run.Fail(p.Line, "slug", $"The slug '{record.Slug}' belongs to another article ({holder.Id}).");
-                    continue;
-                }
-                if (match is null)
-                    inserts.Add((p, record.Id ?? Guid.CreateVersion7()));
-                else if (Same(current[match.Value], record))
-                {
-                    result.Unchanged++;
-                    result.Outcomes[p.Line] = "unchanged";
-                }
-                else
-                    updates.Add((p, match.Value));
-            }
-
-            if (inserts.Count + updates.Count > 0)
-            {
-                // Markdown rendering and sanitizing is the CPU-heavy part on our side: spread it over the cores.
-                var written = inserts.Concat(updates).AsParallel().AsOrdered()
-                    .Select(w => (w.P, w.Id, Body: ArticleBody.Render(w.P.Record.BodyMarkdown))).ToList();
-                await UpsertTagsAsync(connection, tx, written.SelectMany(w => w.P.Record.Tags!), ct);
-                if (inserts.Count > 0)
-                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.InsertArticles,
-                        Arrays(written[..inserts.Count], language), tx, cancellationToken: ct));
-                if (updates.Count > 0)
-                    await connection.ExecuteAsync(new CommandDefinition(TransferSql.UpdateArticles,
-                        Arrays(written[inserts.Count..], language), tx, cancellationToken: ct));
-                await ArticleWrites.ReplaceTagsAsync(connection, tx, written.Select(w => (w.Id, (IReadOnlyList<string>)w.P.Record.Tags!.Select(t => t.Slug).ToList())).ToList(), ct);
-                await AddCorrectionsAsync(connection, tx, written, ct);
-                await SetResolvableLinksAsync(connection, tx, written, current, run, result, ct);
-                await RecordAsync(connection, tx, written, current, result.Links.Select(l => l.Id).ToHashSet(), actor, ct);
-            }
-            await tx.CommitAsync(ct);
-            result.Created = inserts.Count;
-            result.Updated = updates.Count;
-            foreach (var (p, _) in inserts)
-                result.Outcomes[p.Line] = "created";
-            foreach (var (p, _) in updates)
-                result.Outcomes[p.Line] = "updated";
-            result.Written.AddRange(inserts.Concat(updates).Select(w => (w.P.Record.Slug, w.Id)));
-            run.Merge(result);
+            run.Merge(await Retrying.OnConflictAsync(() => TryWriteBatchAsync(batch, actor, run, ct)));
         }
         catch (PostgresException e)
         {
             // Nothing of this batch was committed: every line in it is reported, none half-written.
-            await tx.RollbackAsync(CancellationToken.None);
             foreach (var p in batch)
                 run.Fail(p.Line, null, $"The batch holding this line could not be written: {e.MessageText}");
         }
+    }
+
+    /// <summary>One transaction for the batch; run again from the start if PostgreSQL aborts it for a conflict.</summary>
+    private async Task<Batch> TryWriteBatchAsync(List<Parsed> batch, Actor actor, Run run, CancellationToken ct)
+    {
+        var result = new Batch();
+        var language = options.Value.Search.Language;
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var existing = (await connection.QueryAsync<ExistingRow>(new CommandDefinition(TransferSql.Existing, new
+        {
+            ids = batch.Where(p => p.Record.Id is not null).Select(p => p.Record.Id!.Value).ToArray(),
+            slugs = batch.Select(p => p.Record.Slug).ToArray(),
+        }, tx, cancellationToken: ct))).ToList();
+        var byId = existing.ToDictionary(e => e.Id);
+        var bySlug = existing.ToDictionary(e => e.Slug);
+        // Locked, and any whose schedule came announced first, so each one's state before is what partners were told.
+        var existingIds = existing.Select(e => e.Id).ToArray();
+        await connection.ExecuteAsync(new CommandDefinition(TransferSql.Lock, new { ids = existingIds }, tx, cancellationToken: ct));
+        await ArticleWriter.PublishDueAsync(connection, tx, existingIds, options.Value.SiteUrl, ct);
+        var current = await ArticleExporter.ReadByIdsAsync(connection, existingIds, ct);
+
+        var inserts = new List<(Parsed P, Guid Id)>();
+        var updates = new List<(Parsed P, Guid Id)>();
+        foreach (var p in batch)
+        {
+            var record = p.Record;
+            // By id when the file gives one, else by slug; a slug held by another article is a conflict either way.
+            Guid? match = record.Id is { } id ? (byId.ContainsKey(id) ? id : null) : bySlug.TryGetValue(record.Slug, out var s) ? s.Id : null;
+            if (bySlug.TryGetValue(record.Slug, out var holder) && holder.Id != match)
+            {
+                result.Failures.Add((p.Line, "slug", $"The slug '{record.Slug}' belongs to another article ({holder.Id})."));
+                continue;
+            }
+            if (match is null)
+                inserts.Add((p, record.Id ?? Guid.CreateVersion7()));
+            else if (Same(current[match.Value], record))
+            {
+                result.Unchanged++;
+                result.Outcomes[p.Line] = "unchanged";
+            }
+            else
+                updates.Add((p, match.Value));
+        }
+
+        if (inserts.Count + updates.Count > 0)
+        {
+            // Markdown rendering and sanitizing is the CPU-heavy part on our side: spread it over the cores.
+            var written = inserts.Concat(updates).AsParallel().AsOrdered()
+                .Select(w => (w.P, w.Id, Body: ArticleBody.Render(w.P.Record.BodyMarkdown))).ToList();
+            await UpsertTagsAsync(connection, tx, written.SelectMany(w => w.P.Record.Tags!), ct);
+            if (inserts.Count > 0)
+                await connection.ExecuteAsync(new CommandDefinition(TransferSql.InsertArticles,
+                    Arrays(written[..inserts.Count], language), tx, cancellationToken: ct));
+            if (updates.Count > 0)
+                await connection.ExecuteAsync(new CommandDefinition(TransferSql.UpdateArticles,
+                    Arrays(written[inserts.Count..], language), tx, cancellationToken: ct));
+            await ArticleWrites.ReplaceTagsAsync(connection, tx, written.Select(w => (w.Id, (IReadOnlyList<string>)w.P.Record.Tags!.Select(t => t.Slug).ToList())).ToList(), ct);
+            await AddCorrectionsAsync(connection, tx, written, ct);
+            await SetResolvableLinksAsync(connection, tx, written, current, run, result, ct);
+            await RecordAsync(connection, tx, written, current, result.Links.Select(l => l.Id).ToHashSet(), actor, ct);
+        }
+        await tx.CommitAsync(ct);
+        result.Created = inserts.Count;
+        result.Updated = updates.Count;
+        foreach (var (p, _) in inserts)
+            result.Outcomes[p.Line] = "created";
+        foreach (var (p, _) in updates)
+            result.Outcomes[p.Line] = "updated";
+        result.Written.AddRange(inserts.Concat(updates).Select(w => (w.P.Record.Slug, w.Id)));
+        return result;
     }
 
     /// <summary>An article is unchanged when everything the file says about it is already so (its update time aside).</summary>
@@ -441,32 +450,42 @@ internal sealed class ArticleImporter(
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = ct };
         await Parallel.ForEachAsync(run.Links.Chunk(BatchSize), parallel, async (chunk, token) =>
         {
-            await using var connection = await db.OpenConnectionAsync(token);
-            await using var tx = await connection.BeginTransactionAsync(token);
-            var all = chunk.Select(c => c.Id).ToArray();
-            await connection.ExecuteAsync(new CommandDefinition(TransferSql.Lock, new { ids = all }, tx, cancellationToken: token));
-            var ids = await IdsAsync(connection, tx, chunk.SelectMany(c => c.Related), [], run, token);
-            var currentLinks = (await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(
-                TransferSql.RelatedSlugs, new { ids = all }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
-
-            var changed = new List<(Guid Id, IReadOnlyList<Guid> Related)>();
-            foreach (var (line, id, related) in chunk)
-            {
-                if (related.FirstOrDefault(s => !ids.ContainsKey(s)) is { } missing)
-                    run.Fail(line, "related", $"No article has the slug '{missing}'; this article's curated links were left as they were.");
-                else if (!currentLinks[id].SequenceEqual(related))
-                    changed.Add((id, related.Select(s => ids[s]).ToList()));
-            }
-            if (changed.Count > 0)
-            {
-                await ArticleWrites.ReplaceRelatedAsync(connection, tx, changed, token);
-                await ArticleWrites.TouchAsync(connection, tx, changed.Select(c => c.Id).ToArray(), token);
-            }
-            // Deleted since its batch committed: nothing left to record.
-            var articles = await ArticleMapping.LoadArticlesAsync(connection, ArticleSql.ByIds, new { ids = all }, options.Value.SiteUrl, token);
-            await RevisionLog.RecordAsync(connection, tx, articles.Select(a => (a, RevisionLog.Imported)).ToList(), actor, token);
-            await tx.CommitAsync(token);
+            foreach (var (line, field, message) in await Retrying.OnConflictAsync(() => SetLinksAsync(chunk, actor, run, token)))
+                run.Fail(line, field, message);
         });
+    }
+
+    /// <summary>One chunk of the end pass, in a transaction of its own; answers the lines whose links could not be set.</summary>
+    private async Task<List<(int Line, string Field, string Message)>> SetLinksAsync(
+        (int Line, Guid Id, IReadOnlyList<string> Related)[] chunk, Actor actor, Run run, CancellationToken token)
+    {
+        var failures = new List<(int Line, string Field, string Message)>();
+        await using var connection = await db.OpenConnectionAsync(token);
+        await using var tx = await connection.BeginTransactionAsync(token);
+        var all = chunk.Select(c => c.Id).ToArray();
+        await connection.ExecuteAsync(new CommandDefinition(TransferSql.Lock, new { ids = all }, tx, cancellationToken: token));
+        var ids = await IdsAsync(connection, tx, chunk.SelectMany(c => c.Related), [], run, token);
+        var currentLinks = (await connection.QueryAsync<(Guid ArticleId, string Slug)>(new CommandDefinition(
+            TransferSql.RelatedSlugs, new { ids = all }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
+
+        var changed = new List<(Guid Id, IReadOnlyList<Guid> Related)>();
+        foreach (var (line, id, related) in chunk)
+        {
+            if (related.FirstOrDefault(s => !ids.ContainsKey(s)) is { } missing)
+                failures.Add((line, "related", $"No article has the slug '{missing}'; this article's curated links were left as they were."));
+            else if (!currentLinks[id].SequenceEqual(related))
+                changed.Add((id, related.Select(s => ids[s]).ToList()));
+        }
+        if (changed.Count > 0)
+        {
+            await ArticleWrites.ReplaceRelatedAsync(connection, tx, changed, token);
+            await ArticleWrites.TouchAsync(connection, tx, changed.Select(c => c.Id).ToArray(), token);
+        }
+        // Deleted since its batch committed: nothing left to record.
+        var articles = await ArticleMapping.LoadArticlesAsync(connection, ArticleSql.ByIds, new { ids = all }, options.Value.SiteUrl, token);
+        await RevisionLog.RecordAsync(connection, tx, articles.Select(a => (a, RevisionLog.Imported)).ToList(), actor, token);
+        await tx.CommitAsync(token);
+        return failures;
     }
 
     private static JsonSerializerOptions Strict()
