@@ -15,7 +15,11 @@ namespace HeadlessNews.Api.Features.Articles;
 /// <param name="After">Where it stands now; <see cref="Visibility.Absent"/> when the write deleted it.</param>
 /// <param name="Article">The article as it is now (the last of it, when deleted).</param>
 /// <param name="RevisionAction">The revision to record (<see cref="RevisionLog"/>), or null for none.</param>
-internal sealed record ArticleChange(Visibility Before, Visibility After, Article Article, string? RevisionAction);
+/// <param name="PublicBefore">
+/// The card as the public saw it before the write, when it was public. A write that takes the article out of public
+/// view tells partners about this card, never the new content: that may be the next embargoed version.
+/// </param>
+internal sealed record ArticleChange(Visibility Before, Visibility After, Article Article, string? RevisionAction, ArticleCard? PublicBefore = null);
 
 /// <summary>
 /// The one write path for articles. The management endpoints, revision restore, the scheduler, the importer and the
@@ -67,7 +71,8 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
             var (state, failure) = await LockAsync(connection, tx, id, expected, ct);
             if (failure is not null)
                 return (null, failure);
-            if (await change(connection, tx, state!) is { } problem)
+            var publicBefore = state!.Visibility.IsPublic() ? (await ArticleMapping.LoadByIdAsync(connection, id, SiteUrl, ct))!.ToCard() : null;
+            if (await change(connection, tx, state) is { } problem)
                 return (null, problem);
             var changed = (await ArticleMapping.LoadByIdAsync(connection, id, SiteUrl, ct))!;
             var after = ArticleVisibility.Of(changed.Status);
@@ -75,7 +80,7 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
                 return (null, Problems.Unprocessable(state!.Visibility.IsOrWillBePublic()
                     ? "This change would leave a published or scheduled article without what publishing needs."
                     : "This article cannot be published yet.", errors));
-            await RecordAsync(connection, tx, [new ArticleChange(state!.Visibility, after, changed, action)], http.User.Actor(), ct);
+            await RecordAsync(connection, tx, [new ArticleChange(state.Visibility, after, changed, action, publicBefore)], http.User.Actor(), ct);
             await tx.CommitAsync(ct);
             return (changed, null);
         });
@@ -100,7 +105,7 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
             if (refused is not null)
                 return refused;
             var last = (await ArticleMapping.LoadByIdAsync(connection, id, SiteUrl, ct))!;
-            await RecordAsync(connection, tx, [new ArticleChange(state!.Visibility, Visibility.Absent, last, RevisionLog.Deleted)], http.User.Actor(), ct);
+            await RecordAsync(connection, tx, [new ArticleChange(state!.Visibility, Visibility.Absent, last, RevisionLog.Deleted, last.ToCard())], http.User.Actor(), ct);
             await connection.ExecuteAsync(new CommandDefinition(ArticleSql.Delete, new { id }, tx, cancellationToken: ct));
             await tx.CommitAsync(ct);
             return null;
@@ -175,9 +180,11 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
         if (revised.Count > 0)
             await RevisionLog.RecordAsync(connection, tx, revised, actor, ct);
         var announced = changes
-            .Select(c => (Announcement: ArticleTransitions.Of(c.Before, c.After), c.Article))
+            .Select(c => (Announcement: ArticleTransitions.Of(c.Before, c.After), Change: c))
             .Where(a => a.Announcement is not null)
-            .Select(a => (a.Announcement!, a.Article.ToCard()))
+            .Select(a => (a.Announcement!, a.Announcement!.Visible
+                ? a.Change.Article.ToCard()
+                : a.Change.PublicBefore ?? throw new InvalidOperationException($"No public card of article {a.Change.Article.Id} to announce it gone with.")))
             .ToList();
         if (announced.Count > 0)
             await ContentEvents.AnnounceAsync(connection, tx, announced, ct);

@@ -17,9 +17,11 @@ internal static class ChangeSql
         select pg_notify('webhook_deliveries', '');
         """;
 
-    public const string RecordTagEvent = """
+    public const string RecordTagEvents = """
         with e as (
-            insert into events (type, tag_id, data) values (@type, @tagId, @data::jsonb)
+            insert into events (type, tag_id, data)
+            select @type, u.tag_id, u.data from unnest(@tagIds::uuid[], @datas::jsonb[]) with ordinality as u(tag_id, data, n)
+            order by u.n
             returning id, type
         )
         insert into webhook_deliveries (event_id, subscription_id)

@@ -52,10 +52,16 @@ internal static class ContentEvents
     /// </summary>
     public static async Task TagWrittenAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string type, Tag tag, CancellationToken ct)
     {
-        await connection.ExecuteAsync(new CommandDefinition(ChangeSql.RecordTagEvent,
-            new { type, tagId = tag.Id, data = StoredJson.Write(new { tag }) }, tx, cancellationToken: ct));
+        await TagsWrittenAsync(connection, tx, type, [tag], ct);
         if (type == EventTypes.TagUpdated)
             await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveTaggedToEnd, new { tagId = tag.Id }, tx, cancellationToken: ct));
     }
+
+    /// <summary>The events of tags created or changed together (an import's new tags), in one statement.</summary>
+    public static Task TagsWrittenAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string type, IReadOnlyList<Tag> tags, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(ChangeSql.RecordTagEvents, new
+        {
+            type, tagIds = tags.Select(t => t.Id).ToArray(), datas = tags.Select(t => StoredJson.Write(new { tag = t })).ToArray(),
+        }, tx, cancellationToken: ct));
 
 }

@@ -30,10 +30,9 @@ internal static class TagSql
         update tags set slug = @Slug, name = @Name, kind = @Kind, description = @Description, updated_at = now()
         where id = @Id;
         update articles a
-        set tag_names = coalesce((
-            select string_agg(t.name, ' ' order by at.position)
-            from article_tags at join tags t on t.id = at.tag_id
-            where at.article_id = a.id), '')
+        set tag_names = article_tag_names(array(
+            select t.slug from article_tags at join tags t on t.id = at.tag_id
+            where at.article_id = a.id order by at.position))
         where a.id in (select article_id from article_tags where tag_id = @Id);
         """;
 

@@ -257,6 +257,12 @@ internal sealed class ArticleImporter(
 
         if (inserts.Count + updates.Count > 0)
         {
+            // What the public saw of the public articles this batch changes: if a line hides one, partners hear of it
+            // by this card, not by the line's (perhaps embargoed) new content.
+            var wasPublic = updates.Where(u => current[u.Id].Status == "published").Select(u => u.Id).ToArray();
+            var publicBefore = wasPublic.Length == 0 ? [] : (await ArticleMapping.LoadCardsAsync(connection,
+                    $"select {ArticleSql.CardColumns} from articles a where a.id = any(@ids)", new { ids = wasPublic }, options.Value.SiteUrl, ct))
+                .ToDictionary(c => c.Card.Id, c => c.Card);
             // Markdown rendering and sanitizing is the CPU-heavy part on our side: spread it over the cores.
             var written = inserts.Concat(updates).AsParallel().AsOrdered()
                 .Select(w => (w.P, w.Id, Body: ArticleBody.Render(w.P.Record.BodyMarkdown))).ToList();
@@ -270,7 +276,7 @@ internal sealed class ArticleImporter(
             await ArticleWrites.ReplaceTagsAsync(connection, tx, written.Select(w => (w.Id, (IReadOnlyList<string>)w.P.Record.Tags!.Select(t => t.Slug).ToList())).ToList(), ct);
             await AddCorrectionsAsync(connection, tx, written, ct);
             await SetResolvableLinksAsync(connection, tx, written, current, run, result, ct);
-            await RecordAsync(connection, tx, written, current, result.Links.Select(l => l.Id).ToHashSet(), actor, ct);
+            await RecordAsync(connection, tx, written, current, publicBefore, result.Links.Select(l => l.Id).ToHashSet(), actor, ct);
         }
         await tx.CommitAsync(ct);
         result.Created = inserts.Count;
@@ -301,14 +307,17 @@ internal sealed class ArticleImporter(
         return JsonNode.DeepEquals(a, b);
     }
 
-    private static Task UpsertTagsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<TagRef> tags, CancellationToken ct)
+    /// <summary>The lines' tags that do not exist yet are created, and announced as a tag created through the API would be.</summary>
+    private static async Task UpsertTagsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IEnumerable<TagRef> tags, CancellationToken ct)
     {
         // In slug order, so two batches adding the same new tags wait for each other instead of deadlocking.
         var distinct = tags.DistinctBy(t => t.Slug).OrderBy(t => t.Slug, StringComparer.Ordinal).ToList();
-        return connection.ExecuteAsync(new CommandDefinition(TransferSql.UpsertTags, new
+        var created = (await connection.QueryAsync<Tag>(new CommandDefinition(TransferSql.UpsertTags, new
         {
             slugs = distinct.Select(t => t.Slug).ToArray(), names = distinct.Select(t => t.Name).ToArray(), kinds = distinct.Select(t => t.Kind).ToArray(),
-        }, tx, cancellationToken: ct));
+        }, tx, cancellationToken: ct))).AsList();
+        if (created.Count > 0)
+            await ContentEvents.TagsWrittenAsync(connection, tx, EventTypes.TagCreated, created, ct);
     }
 
     private static object Arrays(List<(Parsed P, Guid Id, RenderedBody Body)> rows, string language)
@@ -414,7 +423,7 @@ internal sealed class ArticleImporter(
     /// status, times, notes, tag names) is read back; the rest is the line itself.
     /// </summary>
     private async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> written,
-        Dictionary<Guid, ArticleRecord> current, HashSet<Guid> linksPending, Actor actor, CancellationToken ct)
+        Dictionary<Guid, ArticleRecord> current, Dictionary<Guid, ArticleCard> publicBefore, HashSet<Guid> linksPending, Actor actor, CancellationToken ct)
     {
         var siteUrl = options.Value.SiteUrl;
         var ids = written.Select(w => w.Id).ToArray();
@@ -434,7 +443,8 @@ internal sealed class ArticleImporter(
                 ReadingTimeMinutes = w.Body.ReadingTimeMinutes, Corrections = StoredJson.ReadList<CorrectionNote>(row.Corrections), Version = row.Version,
             };
             var before = current.TryGetValue(w.Id, out var was) ? ArticleVisibility.Of(was.Status) : Visibility.Absent;
-            return new ArticleChange(before, ArticleVisibility.Of(row.Status), article, linksPending.Contains(w.Id) ? null : RevisionLog.Imported);
+            return new ArticleChange(before, ArticleVisibility.Of(row.Status), article, linksPending.Contains(w.Id) ? null : RevisionLog.Imported,
+                publicBefore.GetValueOrDefault(w.Id));
         }).ToList();
         await ArticleWriter.RecordAsync(connection, tx, changes, actor, ct);
     }

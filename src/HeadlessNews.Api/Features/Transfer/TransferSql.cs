@@ -25,10 +25,12 @@ internal static class TransferSql
         order by rl.article_id, rl.position
         """;
 
+    // Answers the tags it created (an existing slug keeps its tag as it is), for their tag.created events.
     public const string UpsertTags = """
         insert into tags (slug, name, kind)
         select * from unnest(@slugs::text[], @names::text[], @kinds::text[])
         on conflict (slug) do nothing
+        returning id, slug, name, kind, description, 0 as article_count
         """;
 
     // Two index lookups; "id = any(...) or slug = any(...)" would scan the table.
