@@ -110,6 +110,16 @@ internal static class ArticleSql
 
     public const string ByIds = $"select {FullColumns} from articles a where a.id = any(@ids)";
 
+    // Articles as a revision keeps them: the derived HTML and outline are not stored there (RevisionSnapshot), so
+    // they are not read either; the import's end pass reads tens of thousands at a time.
+    public const string ForRevisionsByIds = $"""
+        select a.id, a.slug, a.title, a.summary, a.body_markdown, '' as body_html, '[]' as outline, {EffectiveStatus},
+               a.published_at, a.created_at, a.updated_at, a.sources::text as sources, a.ai_generated, a.disclosure,
+               a.hero_image::text as hero_image, a.canonical_url, a.word_count, a.reading_time_minutes, a.version,
+               a.corrections::text as corrections
+        from articles a where a.id = any(@ids)
+        """;
+
     public const string KnownTagSlugs = "select slug from tags where slug = any(@slugs)";
 
     // The tag names go into the search vector (migration 0006), in the order the tags are shown.

@@ -3,8 +3,13 @@ namespace HeadlessNews.Api.Features.Audit;
 internal static class AuditSql
 {
     public const string Insert = """
-        insert into audit_log (key_id, key_name, role, action, method, path, resource_type, resource_id, status_code, client_address)
-        values (@KeyId, @KeyName, @Role, @Action, @Method, @Path, @ResourceType, @ResourceId, @StatusCode, @ClientAddress)
+        insert into audit_log (key_id, key_name, role, action, method, path, resource_type, resource_id, client_address)
+        values (@KeyId, @KeyName, @Role, @Action, @Method, @Path, @ResourceType, @ResourceId, @ClientAddress)
+        returning id
+        """;
+
+    public const string Complete = """
+        update audit_log set status_code = @StatusCode, resource_id = coalesce(resource_id, @ResourceId) where id = @Id
         """;
 
     public const string Page = """

@@ -492,7 +492,7 @@ internal sealed class ArticleImporter(
             await ArticleWrites.TouchAsync(connection, tx, changed.Select(c => c.Id).ToArray(), token);
         }
         // Deleted since its batch committed: nothing left to record.
-        var articles = await ArticleMapping.LoadArticlesAsync(connection, ArticleSql.ByIds, new { ids = all }, options.Value.SiteUrl, token);
+        var articles = await ArticleMapping.LoadArticlesAsync(connection, ArticleSql.ForRevisionsByIds, new { ids = all }, options.Value.SiteUrl, token);
         await RevisionLog.RecordAsync(connection, tx, articles.Select(a => (a, RevisionLog.Imported)).ToList(), actor, token);
         await tx.CommitAsync(token);
         return failures;

@@ -31,7 +31,7 @@ internal static class DatabaseExtensions
         return connectionString;
     }
 
-    private static NpgsqlDataSource BuildDataSource(IServiceProvider services, Action<NpgsqlConnectionStringBuilder> configure)
+    internal static NpgsqlDataSource BuildDataSource(IServiceProvider services, Action<NpgsqlConnectionStringBuilder> configure)
     {
         var builder = new NpgsqlDataSourceBuilder(ConnectionString(services.GetRequiredService<IConfiguration>()));
         configure(builder.ConnectionStringBuilder);
