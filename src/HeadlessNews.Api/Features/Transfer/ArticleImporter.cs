@@ -479,18 +479,25 @@ internal sealed class ArticleImporter(
             TransferSql.RelatedSlugs, new { ids = all }, tx, cancellationToken: token))).ToLookup(r => r.ArticleId, r => r.Slug);
 
         var changed = new List<(Guid Id, IReadOnlyList<Guid> Related)>();
+        var existed = new List<Guid>();
         foreach (var (line, id, related) in chunk)
         {
             if (related.FirstOrDefault(s => !ids.ContainsKey(s)) is { } missing)
                 failures.Add((line, "related", $"No article has the slug '{missing}'; this article's curated links were left as they were."));
             else if (!currentLinks[id].SequenceEqual(related))
+            {
                 changed.Add((id, related.Select(s => ids[s]).ToList()));
+                // Every batch has merged its outcomes by now: reading them needs no lock.
+                if (run.Outcomes[line] != "created")
+                    existed.Add(id);
+            }
         }
         if (changed.Count > 0)
-        {
             await ArticleWrites.ReplaceRelatedAsync(connection, tx, changed, token);
-            await ArticleWrites.TouchAsync(connection, tx, changed.Select(c => c.Id).ToArray(), token);
-        }
+        // An article that existed has changed again: a new version. One this import created gets its links as part of
+        // its creation, and keeps its version: rewriting its row would cost as much as writing it (the search vector).
+        if (existed.Count > 0)
+            await ArticleWrites.TouchAsync(connection, tx, existed.ToArray(), token);
         // Deleted since its batch committed: nothing left to record.
         var articles = await ArticleMapping.LoadArticlesAsync(connection, ArticleSql.ForRevisionsByIds, new { ids = all }, options.Value.SiteUrl, token);
         await RevisionLog.RecordAsync(connection, tx, articles.Select(a => (a, RevisionLog.Imported)).ToList(), actor, token);
