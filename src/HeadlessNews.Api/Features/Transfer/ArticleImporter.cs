@@ -162,7 +162,7 @@ internal sealed class ArticleImporter(
                 .Select(f => ($"corrections[{i}].{ValidationFilter.FieldName(f.PropertyName)}", f.ErrorMessage)));
         if (!Statuses.Contains(record.Status))
             errors.Add(("status", $"status must be one of: {string.Join(", ", Statuses)}."));
-        else if (record.Status is "published" or "scheduled" && record.PublishedAt is null)
+        else if (ArticleVisibility.Of(record.Status).IsOrWillBePublic() && record.PublishedAt is null)
             errors.Add(("publishedAt", "A published or scheduled article needs publishedAt."));
         else if (ArticleVisibility.Of(record.Status).IsOrWillBePublic()
                  && Publishability.Problems(record.AiGenerated, record.Disclosure, record.Sources?.Count ?? 0) is { Count: > 0 } unpublishable)
@@ -259,7 +259,7 @@ internal sealed class ArticleImporter(
         {
             // What the public saw of the public articles this batch changes: if a line hides one, partners hear of it
             // by this card, not by the line's (perhaps embargoed) new content.
-            var wasPublic = updates.Where(u => current[u.Id].Status == "published").Select(u => u.Id).ToArray();
+            var wasPublic = updates.Where(u => ArticleVisibility.Of(current[u.Id].Status).IsPublic()).Select(u => u.Id).ToArray();
             var publicBefore = wasPublic.Length == 0 ? [] : (await ArticleMapping.LoadCardsAsync(connection,
                     $"select {ArticleSql.CardColumns} from articles a where a.id = any(@ids)", new { ids = wasPublic }, options.Value.SiteUrl, ct))
                 .ToDictionary(c => c.Card.Id, c => c.Card);

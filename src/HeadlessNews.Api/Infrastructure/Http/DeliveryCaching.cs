@@ -92,7 +92,7 @@ internal sealed class DeliveryCacheInvalidator(HybridCache cache)
         var generation = Generation;
         await using var connection = db.CreateConnection();
         var at = await connection.ExecuteScalarAsync<DateTime?>(new CommandDefinition(
-            "select min(published_at) from articles where status = 'scheduled' and published_at > now()", cancellationToken: ct));
+            "select min(published_at) from articles where status = 'scheduled' and not article_is_public(status, published_at)", cancellationToken: ct));
         _nextScheduled = new Scheduled(generation, at);
         return at;
     }
