@@ -95,18 +95,8 @@ internal sealed class WebhookDispatcher(
     /// </summary>
     private async Task DrainAsync(Leased first, CancellationToken stoppingToken)
     {
-        var delivery = first;
-        while (delivery is not null && await AttemptOrLogAsync(delivery, stoppingToken) && !stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                delivery = await LeaseNextAsync(delivery.SubscriptionId, stoppingToken);
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException or OperationCanceledException)
-            {
-                return;
-            }
-        }
+        for (var delivery = first; delivery is not null;)
+            delivery = await AttemptOrLogAsync(delivery, stoppingToken);
     }
 
     /// <summary>Wakes the loop when an event commits, on a connection of its own outside the pool.</summary>
@@ -163,18 +153,6 @@ internal sealed class WebhookDispatcher(
         return leased;
     }
 
-    private async Task<Leased?> LeaseNextAsync(Guid subscriptionId, CancellationToken ct)
-    {
-        await using var connection = await db.OpenConnectionAsync(ct);
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        var ids = (await connection.QueryAsync<Guid>(new CommandDefinition(WebhookSql.NextOfSubscription, new { subscriptionId }, tx, cancellationToken: ct))).ToArray();
-        if (ids.Length == 0)
-            return null;
-        var leased = await LeaseIdsAsync(connection, tx, ids, ct);
-        await tx.CommitAsync(ct);
-        return leased.SingleOrDefault();
-    }
-
     private async Task<List<Leased>> LeaseIdsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid[] ids, CancellationToken ct)
     {
         var leaseSeconds = options.Value.Webhooks.AttemptTimeoutSeconds + 30;
@@ -191,8 +169,8 @@ internal sealed class WebhookDispatcher(
                 options.Value.Webhooks.PausedBacklogLimit);
     }
 
-    /// <summary>True when the receiver accepted the delivery.</summary>
-    private async Task<bool> AttemptOrLogAsync(Leased delivery, CancellationToken stoppingToken)
+    /// <summary>The subscription's next delivery, leased, when the receiver accepted this one; null to stop.</summary>
+    private async Task<Leased?> AttemptOrLogAsync(Leased delivery, CancellationToken stoppingToken)
     {
         try
         {
@@ -202,11 +180,11 @@ internal sealed class WebhookDispatcher(
         {
             // The outcome could not be recorded: the lease runs out and the delivery is tried again.
             logger.LogWarning(e, "Recording webhook delivery {Delivery} failed; it will be retried", delivery.Id);
-            return false;
+            return null;
         }
     }
 
-    private async Task<bool> AttemptAsync(Leased delivery, CancellationToken stoppingToken)
+    private async Task<Leased?> AttemptAsync(Leased delivery, CancellationToken stoppingToken)
     {
         var settings = options.Value.Webhooks;
         var started = Stopwatch.StartNew();
@@ -221,14 +199,7 @@ internal sealed class WebhookDispatcher(
                 .SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             status = (int)response.StatusCode;
             if (response.IsSuccessStatusCode)
-            {
-                await RecordAsync(WebhookSql.Succeeded, new
-                {
-                    id = delivery.Id, attempt = delivery.Attempts, statusCode = status, durationMs = (int)started.ElapsedMilliseconds,
-                    subscriptionId = delivery.SubscriptionId,
-                });
-                return true;
-            }
+                return await SucceededAsync(delivery, status.Value, (int)started.ElapsedMilliseconds, stoppingToken.IsCancellationRequested);
             error = $"HTTP {status}: {await ReadCappedAsync(response, timeout.Token)}";
         }
         catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
@@ -237,7 +208,7 @@ internal sealed class WebhookDispatcher(
         }
         catch (OperationCanceledException)
         {
-            return false; // Shutting down: the lease runs out and the delivery is tried again.
+            return null; // Shutting down: the lease runs out and the delivery is tried again.
         }
         catch (HttpRequestException e)
         {
@@ -255,7 +226,26 @@ internal sealed class WebhookDispatcher(
             id = delivery.Id, attempt = delivery.Attempts, statusCode = status, error = Truncate(error, 2000), durationMs = (int)started.ElapsedMilliseconds,
             dead, gone, retryInSeconds, subscriptionId = delivery.SubscriptionId, disableAfter = settings.DisableAfterFailures,
         });
-        return false;
+        return null;
+    }
+
+    /// <summary>
+    /// Records the success and, in the same transaction, leases the subscription's next due delivery: one round of
+    /// database work per delivery, so a fast receiver is fed at its own pace.
+    /// </summary>
+    private async Task<Leased?> SucceededAsync(Leased delivery, int status, int durationMs, bool stopping)
+    {
+        // Recorded even while shutting down: the attempt happened.
+        await using var connection = await db.OpenConnectionAsync();
+        await using var tx = await connection.BeginTransactionAsync();
+        await connection.ExecuteAsync(new CommandDefinition(WebhookSql.Succeeded, new
+        {
+            id = delivery.Id, attempt = delivery.Attempts, statusCode = status, durationMs, subscriptionId = delivery.SubscriptionId,
+        }, tx));
+        var next = stopping ? null : await connection.QuerySingleOrDefaultAsync<Leased>(new CommandDefinition(WebhookSql.LeaseNextOfSubscription,
+            new { subscriptionId = delivery.SubscriptionId, leaseSeconds = options.Value.Webhooks.AttemptTimeoutSeconds + 30 }, tx));
+        await tx.CommitAsync();
+        return next;
     }
 
     /// <summary>

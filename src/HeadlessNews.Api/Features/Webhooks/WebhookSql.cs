@@ -87,16 +87,23 @@ internal static class WebhookSql
         for update of d skip locked
         """;
 
-    // The next due delivery of one subscription, taken as soon as the one before it succeeded.
-    public const string NextOfSubscription = """
-        select d.id
-        from webhook_deliveries d
-        join webhook_subscriptions s on s.id = d.subscription_id
-        join events e on e.id = d.event_id
-        where d.subscription_id = @subscriptionId and d.status = 'pending' and d.next_attempt_at <= now() and s.enabled
-        order by d.next_attempt_at, e.seq
-        limit 1
-        for update of d skip locked
+    // The next due delivery of one subscription, leased in the transaction that records the one before it.
+    public const string LeaseNextOfSubscription = """
+        with next as (
+            select d.id
+            from webhook_deliveries d
+            join webhook_subscriptions s on s.id = d.subscription_id
+            join events e on e.id = d.event_id
+            where d.subscription_id = @subscriptionId and d.status = 'pending' and d.next_attempt_at <= now() and s.enabled
+            order by d.next_attempt_at, e.seq
+            limit 1
+            for update of d skip locked
+        )
+        update webhook_deliveries d set next_attempt_at = now() + make_interval(secs => @leaseSeconds), attempts = attempts + 1
+        from next, events e, webhook_subscriptions s
+        where d.id = next.id and e.id = d.event_id and s.id = d.subscription_id
+        returning d.id, d.subscription_id, d.attempts, d.attempts_at_replay, e.id as event_id, e.type, e.occurred_at, e.data::text as data,
+                  s.url, s.secret, case when s.previous_secret_until > now() then s.previous_secret end as previous_secret
         """;
 
     // A paused subscription keeps at most @limit waiting deliveries: beyond that the oldest become dead letters,
