@@ -28,7 +28,9 @@ internal sealed record ArticleChange(Visibility Before, Visibility After, Articl
 /// <see cref="PublishDueAsync"/> announces scheduled articles whose time has come, before anything else is written
 /// to them, so "before" is always what partners were last told.
 /// </summary>
-internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, DeliveryCacheInvalidator cache, ILogger<ArticleWriter> logger)
+internal sealed class ArticleWriter(
+    NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, DeliveryCacheInvalidator cache,
+    ILogger<ArticleWriter> logger)
 {
     public delegate Task<ProblemHttpResult?> Change(NpgsqlConnection connection, NpgsqlTransaction tx, ArticleState state);
 
@@ -46,13 +48,15 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
             var id = await ArticleWrites.InsertAsync(connection, tx, write, SearchLanguage, ct);
             var created = (await ArticleMapping.LoadByIdAsync(connection, id, SiteUrl, ct))!;
             await RecordAsync(connection, tx, [new ArticleChange(Visibility.Absent, Visibility.Draft, created, RevisionLog.Created)], http.User.Actor(), ct);
+            var stored = await StoreAnswerAsync(http, connection, tx, 201, created, Location(id), ct);
             await tx.CommitAsync(ct);
+            stored?.Invoke();
             return (created, null);
         });
         if (refused is not null)
             return refused;
         ETags.Set(http, article!.Version);
-        return TypedResults.Created($"/api/v1/manage/articles/{article.Id}", article);
+        return TypedResults.Created(Location(article.Id), article);
     }
 
     /// <summary>
@@ -81,7 +85,9 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
                     ? "This change would leave a published or scheduled article without what publishing needs."
                     : "This article cannot be published yet.", errors));
             await RecordAsync(connection, tx, [new ArticleChange(state.Visibility, after, changed, action, publicBefore)], http.User.Actor(), ct);
+            var stored = await StoreAnswerAsync(http, connection, tx, 200, changed, null, ct);
             await tx.CommitAsync(ct);
+            stored?.Invoke();
             return (changed, null);
         });
         if (refused is not null)
@@ -115,6 +121,19 @@ internal sealed class ArticleWriter(NpgsqlDataSource db, IOptions<HeadlessNewsOp
         await PurgeAsync([id]);
         return TypedResults.NoContent();
     }
+
+    private static string Location(Guid id) => $"/api/v1/manage/articles/{id}";
+
+    /// <summary>
+    /// With an Idempotency-Key, the answer is stored in the write's own transaction: a retry after the process died
+    /// between the commit and the answer replays it instead of running the write again. Null without a key.
+    /// </summary>
+    private async Task<Action?> StoreAnswerAsync(HttpContext http, NpgsqlConnection connection, NpgsqlTransaction tx, int status, Article article,
+        string? location, CancellationToken ct) =>
+        http.Features.Get<IdempotencyClaim>() is { } claim
+            ? await claim.StoreWithWorkAsync(connection, tx, status, "application/json; charset=utf-8", location, ETags.ForVersion(article.Version),
+                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(article, json.Value.SerializerOptions), ct)
+            : null;
 
     /// <summary>
     /// The articles whose title words this one shares, for its related cards: derived data, worked out after the

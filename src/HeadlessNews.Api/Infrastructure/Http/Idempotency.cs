@@ -30,7 +30,6 @@ internal sealed class IdempotencyMiddleware(
 
     private sealed record Stored(byte[] RequestHash, DateTime? CompletedAt, int? StatusCode, string? ContentType, string? Location, string? Etag, byte[]? Body);
 
-    private sealed record Claim(string KeyId, string Key, Guid Owner);
 
     public async Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
@@ -50,7 +49,7 @@ internal sealed class IdempotencyMiddleware(
 
         var hash = await HashAsync(request);
         var settings = options.Value.Idempotency;
-        var claim = new Claim(keyId, key, Guid.NewGuid());
+        var claim = new IdempotencyClaim(keyId, key, Guid.NewGuid());
         var deadline = DateTime.UtcNow.AddSeconds(settings.WaitSeconds);
         var pause = TimeSpan.FromMilliseconds(50);
         while (true)
@@ -113,7 +112,7 @@ internal sealed class IdempotencyMiddleware(
         where key_id = @keyId and idempotency_key = @key and owner = @owner and completed_at is null
         """;
 
-    private const string Complete = """
+    internal const string Complete = """
         update idempotency_keys
         set completed_at = now(), status_code = @status, content_type = @contentType, location = @location, etag = @etag, body = @body
         where key_id = @keyId and idempotency_key = @key and owner = @owner
@@ -121,7 +120,7 @@ internal sealed class IdempotencyMiddleware(
 
     private const string Release = "delete from idempotency_keys where key_id = @keyId and idempotency_key = @key and owner = @owner";
 
-    private async Task<(bool Claimed, Stored? Stored)> ClaimAsync(Claim claim, byte[] hash, IdempotencySettings settings, CancellationToken ct)
+    private async Task<(bool Claimed, Stored? Stored)> ClaimAsync(IdempotencyClaim claim, byte[] hash, IdempotencySettings settings, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         var owner = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(TryClaim, new
@@ -133,8 +132,9 @@ internal sealed class IdempotencyMiddleware(
         return (false, await connection.QuerySingleOrDefaultAsync<Stored>(new CommandDefinition(Find, new { claim.KeyId, claim.Key }, cancellationToken: ct)));
     }
 
-    private async Task RunAndStoreAsync(HttpContext http, RequestDelegate next, Claim claim, TimeSpan lease)
+    private async Task RunAndStoreAsync(HttpContext http, RequestDelegate next, IdempotencyClaim claim, TimeSpan lease)
     {
+        http.Features.Set(claim);
         var original = http.Response.Body;
         using var buffer = new MemoryStream();
         http.Response.Body = buffer;
@@ -157,7 +157,11 @@ internal sealed class IdempotencyMiddleware(
         await StopAsync(finished, renewing);
 
         var response = http.Response;
-        if (response.StatusCode >= 500)
+        if (claim.StoredWithWork)
+        {
+            // The write stored its answer in its own transaction (ArticleWriter): nothing left to keep.
+        }
+        else if (response.StatusCode >= 500)
             await TryAsync(Release, claim, "release");
         else
             await TryAsync(Complete, new
@@ -171,7 +175,7 @@ internal sealed class IdempotencyMiddleware(
         await buffer.CopyToAsync(original, http.RequestAborted);
     }
 
-    private async Task RenewAsync(Claim claim, TimeSpan lease, CancellationToken finished)
+    private async Task RenewAsync(IdempotencyClaim claim, TimeSpan lease, CancellationToken finished)
     {
         using var timer = new PeriodicTimer(lease / 3);
         try
@@ -269,6 +273,35 @@ internal sealed class IdempotencyMiddleware(
             HttpContext = http,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         }).AsTask();
+    }
+}
+
+/// <summary>
+/// A claimed Idempotency-Key, as a request feature. A write that commits in one transaction stores its answer in that
+/// transaction (<see cref="StoreWithWorkAsync"/>): if the process dies after the commit, a retry replays the answer
+/// instead of running the request again.
+/// </summary>
+internal sealed class IdempotencyClaim(string keyId, string key, Guid owner)
+{
+    public string KeyId { get; } = keyId;
+    public string Key { get; } = key;
+    public Guid Owner { get; } = owner;
+
+    /// <summary>True once a write's transaction holding the answer has committed.</summary>
+    public bool StoredWithWork { get; private set; }
+
+    /// <summary>
+    /// Stores the answer in the write's transaction; call the action it returns once that has committed. The body must
+    /// be the bytes the answer will carry.
+    /// </summary>
+    public async Task<Action> StoreWithWorkAsync(NpgsqlConnection connection, NpgsqlTransaction tx, int status, string contentType,
+        string? location, string? etag, byte[] body, CancellationToken ct)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(IdempotencyMiddleware.Complete, new
+        {
+            KeyId, Key, Owner, status, contentType, location, etag, body,
+        }, tx, cancellationToken: ct));
+        return () => StoredWithWork = true;
     }
 }
 
