@@ -16,5 +16,5 @@ if ! curl -sf -o /dev/null "$api/health/live"; then
   for _ in $(seq 120); do curl -sf -o /dev/null "$api/health/ready" && break; sleep 1; done
 fi
 (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
-echo "Front end on http://127.0.0.1:$port/?api=$api" >&2
-cd frontend && node serve.mjs "$port"
+# serve.mjs prints the URL to open.
+cd frontend && node serve.mjs "$port" "$api"

@@ -2,6 +2,7 @@ using HeadlessNews.Api;
 using HeadlessNews.Api.Features.Articles;
 using HeadlessNews.Api.Features.Audit;
 using HeadlessNews.Api.Features.Changes;
+using HeadlessNews.Api.Features.Demo;
 using HeadlessNews.Api.Features.Feeds;
 using HeadlessNews.Api.Features.Health;
 using HeadlessNews.Api.Features.Keys;
@@ -70,19 +71,10 @@ builder.Services.AddOpenApiDocument();
 
 var app = builder.Build();
 
-// `dotnet HeadlessNews.Api.dll migrate` applies migrations and exits.
-if (args is ["migrate", ..])
-{
-    await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
-    return 0;
-}
-
-// `dotnet HeadlessNews.Api.dll export FILE` / `import FILE`: bulk NDJSON with a progress bar and a summary.
-if (args is ["export" or "import", ..])
-{
-    await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
-    return await TransferCommands.RunAsync(app.Services, args);
-}
+// `dotnet HeadlessNews.Api.dll migrate` applies migrations and exits; `export FILE` / `import FILE`: bulk NDJSON
+// with a progress bar and a summary.
+if (args is ["migrate" or "export" or "import", ..])
+    return await CommandLine.RunAsync(app.Services, args);
 
 await app.PrepareDatabaseAsync();
 
@@ -111,6 +103,7 @@ app.MapChangeFeed();
 app.MapWebhooks();
 app.MapFeeds();
 app.MapSitemaps();
+app.MapDemoImages();
 
 app.Run();
 return 0;

@@ -10,6 +10,8 @@ internal sealed class LiveApi : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    public IServiceProvider Services => _factory.Services;
+
     private LiveApi(HeadlessNewsApiFactory factory, string baseUrl)
     {
         _factory = factory;
@@ -19,7 +21,9 @@ internal sealed class LiveApi : IAsyncDisposable
     public static LiveApi Start()
     {
         var port = WebhookReceiver.FreePort();
-        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString);
+        // Its own URL is the public one, so the demo images it names are the ones it serves.
+        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString,
+            new Dictionary<string, string?> { ["HeadlessNews:PublicApiUrl"] = $"http://127.0.0.1:{port}" });
         factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         factory.StartServer();
         return new LiveApi(factory, $"http://127.0.0.1:{port}");
