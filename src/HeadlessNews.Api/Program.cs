@@ -15,6 +15,7 @@ using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using HeadlessNews.Api.Infrastructure.OpenApi;
+using Microsoft.Extensions.Options;
 
 // `dotnet HeadlessNews.Api.dll healthcheck` lets the container probe itself without curl in the image.
 if (args is ["healthcheck", ..])
@@ -26,11 +27,8 @@ if (args is ["migrate" or "export" or "import", ..])
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Configuration
-builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section)
-    .Validate(o => o.Idempotency.LeaseSeconds > 0, "HeadlessNews:Idempotency:LeaseSeconds must be above 0.")
-    .Validate(o => TextRules.IsHttpUrl(o.SiteUrl) && TextRules.IsHttpUrl(o.PublicApiUrl),
-        "HeadlessNews:SiteUrl and HeadlessNews:PublicApiUrl must be absolute http(s) URLs.")
-    .ValidateOnStart();
+builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<HeadlessNewsOptions>, HeadlessNewsOptionsValidator>();
 
 // Database, migrations and demo content
 builder.AddDatabase();
@@ -75,6 +73,13 @@ var app = builder.Build();
 // with a progress bar and a summary.
 if (args is ["migrate" or "export" or "import", ..])
     return await CommandLine.RunAsync(app.Services, args);
+
+// A setting the app cannot work with stops it here, in one line that names the setting.
+if (HeadlessNewsOptionsValidator.FirstProblem(app.Services) is { } problem)
+{
+    Console.Error.WriteLine("Configuration: " + problem);
+    return 1;
+}
 
 await app.PrepareDatabaseAsync();
 

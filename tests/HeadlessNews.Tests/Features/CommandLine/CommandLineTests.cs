@@ -5,8 +5,9 @@ namespace HeadlessNews.Tests.Features.CommandLine;
 /// <summary>`dotnet HeadlessNews.Api.dll …` as a newcomer or a container runs it, from the built application.</summary>
 public sealed class CommandLineTests
 {
+    // Each of these exits on its own at once; one still running after this has missed what it should have refused.
     private static Task<ExternalProcess.Result> RunAsync(string arguments, Dictionary<string, string> environment) =>
-        ExternalProcess.RunAsync("dotnet", "HeadlessNews.Api.dll " + arguments, AppContext.BaseDirectory, environment, timeoutSeconds: 60);
+        ExternalProcess.RunAsync("dotnet", "HeadlessNews.Api.dll " + arguments, AppContext.BaseDirectory, environment, timeoutSeconds: 30);
 
     private static void AssertOneClearLine(ExternalProcess.Result result, string mentions)
     {
@@ -50,5 +51,21 @@ public sealed class CommandLineTests
         Assert.That(listening.ExitCode, Is.Zero, listening.Output);
         Assert.That(byPorts.ExitCode, Is.Zero, byPorts.Output);
         Assert.That(elsewhere.ExitCode, Is.EqualTo(1), elsewhere.Output);
+    }
+
+    [TestCase("HeadlessNews__Webhooks__MaxAttempts", "0", "HeadlessNews:Webhooks:MaxAttempts")]
+    [TestCase("HeadlessNews__Scheduling__PollSeconds", "soon", "HeadlessNews:Scheduling:PollSeconds")]
+    [TestCase("HeadlessNews__RateLimits__KeyPerMinute", "0", "HeadlessNews:RateLimits:KeyPerMinute")]
+    [TestCase("HeadlessNews__Caching__InProcessSeconds", "-1", "HeadlessNews:Caching:InProcessSeconds")]
+    [TestCase("HeadlessNews__PublicApiUrl", "api.example.com", "HeadlessNews:PublicApiUrl")]
+    public async Task AWrongSettingStopsTheApiAtStartWithALineNamingIt(string variable, string value, string mentions)
+    {
+        var result = await RunAsync("", new()
+        {
+            [variable] = value,
+            ["ConnectionStrings__HeadlessNews"] = GlobalSetup.Database.ConnectionString,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{TestDatabase.FreePort()}",
+        });
+        AssertOneClearLine(result, mentions);
     }
 }
