@@ -25,7 +25,8 @@ fi
 echo "Building..." >&2
 dotnet build src/HeadlessNews.Api -c Release -nologo -v quiet >&2
 dll=src/HeadlessNews.Api/bin/Release/net10.0/HeadlessNews.Api.dll
-dotnet "$dll" &
+# From its build folder, so its appsettings.json (log levels) applies.
+(cd "$(dirname "$dll")" && exec dotnet HeadlessNews.Api.dll) &
 app=$!
 trap 'kill "$app" 2>/dev/null || true' INT TERM EXIT
 for _ in $(seq 120); do
