@@ -18,12 +18,15 @@ internal sealed class LiveApi : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
-    public static LiveApi Start()
+    public static LiveApi Start(IDictionary<string, string?>? settings = null)
     {
         var port = WebhookReceiver.FreePort();
         // Its own URL is the public one, so the demo images it names are the ones it serves.
-        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString,
-            new Dictionary<string, string?> { ["HeadlessNews:PublicApiUrl"] = $"http://127.0.0.1:{port}" });
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["HeadlessNews:PublicApiUrl"] = $"http://127.0.0.1:{port}",
+        };
+        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString, values);
         factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         factory.StartServer();
         return new LiveApi(factory, $"http://127.0.0.1:{port}");

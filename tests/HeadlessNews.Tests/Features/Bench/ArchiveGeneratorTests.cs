@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using System.Text.Json.Nodes;
 using HeadlessNews.Tests.Infrastructure;
 
@@ -12,7 +13,7 @@ public sealed class ArchiveGeneratorTests : ApiTestBase
 {
     // Built with the tests (a project reference that adds nothing to them), in the same configuration.
     private static readonly string Generator = Path.Combine(TestDatabase.RepositoryRoot(), "bench", "HeadlessNews.Bench", "bin",
-        new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name, "net10.0", "HeadlessNews.Bench.dll");
+        typeof(ArchiveGeneratorTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "HeadlessNews.Bench.dll");
 
     private static Task<ExternalProcess.Result> GenerateAsync(int articles) =>
         ExternalProcess.RunAsync("dotnet", $"\"{Generator}\" generate \"{GlobalSetup.UnpooledConnectionString}\" {articles}",
