@@ -10,7 +10,7 @@ port=${FRONTEND_PORT:-5173}
 scripts/frontend-tools.sh
 mkdir -p .data
 if ! curl -sf -o /dev/null "$api/health/live"; then
-  scripts/run-local.sh > .data/api.log 2>&1 &
+  ASPNETCORE_URLS=$api scripts/run-local.sh > .data/api.log 2>&1 &
   trap 'kill %1 2>/dev/null || true' EXIT
   echo "Starting the API at $api (log: .data/api.log)..." >&2
   for _ in $(seq 120); do curl -sf -o /dev/null "$api/health/ready" && break; sleep 1; done
