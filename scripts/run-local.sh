@@ -6,6 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The readiness check below asks the API with curl.
+if ! command -v curl >/dev/null; then
+  echo "Installing curl with apt..." >&2
+  if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq curl >&2
+fi
+
 export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://127.0.0.1:5080}
 api=${ASPNETCORE_URLS%%;*}
 # Feeds, sitemaps and the demo images name their own URLs from configuration; locally that is where this script listens.
