@@ -3,12 +3,14 @@
 # Loads an archive of ARTICLES articles into a local PostgreSQL (.data/bench-postgres, reused when it already
 # holds that many), starts the API twice (in-process cache off and on) and the bare reference endpoint, warms
 # them up, then runs wrk against each scenario, interleaved, ROUNDS times, and prints medians.
-# Knobs: ARTICLES=100000 DURATION=10s ROUNDS=3 POOL=4 CONNECTIONS=32 HOT=1000 REGENERATE=1
+# Knobs: ARTICLES=100000 DURATION=10s ROUNDS=3 POOL=4 CONNECTIONS=32 HOT=1000 WARMUP=20s REGENERATE=1
+# Ports: BENCH_PG_PORT=54340 for PostgreSQL, BENCH_HTTP_PORT=5180 (+1 and +2 for the API, +10 for the reference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ARTICLES=${ARTICLES:-100000}; DURATION=${DURATION:-10s}; ROUNDS=${ROUNDS:-3}; POOL=${POOL:-4}
-CONNECTIONS=${CONNECTIONS:-32}; HOT=${HOT:-1000}; PORT=${BENCH_PG_PORT:-54340}
+CONNECTIONS=${CONNECTIONS:-32}; HOT=${HOT:-1000}; WARMUP=${WARMUP:-20s}; PORT=${BENCH_PG_PORT:-54340}
+HTTP=${BENCH_HTTP_PORT:-5180}; uncached=$((HTTP + 1)); cached=$((HTTP + 2)); reference=$((HTTP + 10))
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 dotnet build -c Release bench/HeadlessNews.Bench -v quiet -nologo | grep -E "error|Warn" || true
@@ -31,29 +33,31 @@ start() { # name port env...
     Logging__LogLevel__Default=Warning dotnet "$api" >/dev/null 2>&1 &
   pids+=($!)
 }
-start 5181 HeadlessNews__Caching__InProcessSeconds=0
+start $uncached HeadlessNews__Caching__InProcessSeconds=0
 uncached_pid=${pids[-1]}
-start 5182 HeadlessNews__Caching__InProcessSeconds=600
+start $cached HeadlessNews__Caching__InProcessSeconds=600
 cached_pid=${pids[-1]}
-dotnet "$tool" reference "$cs" http://127.0.0.1:5190 >/dev/null 2>&1 &
+dotnet "$tool" reference "$cs" http://127.0.0.1:$reference >/dev/null 2>&1 &
 pids+=($!)
-for url in http://127.0.0.1:5181/health/ready http://127.0.0.1:5182/health/ready http://127.0.0.1:5190/ref/articles/bench-000000; do
+for url in http://127.0.0.1:$uncached/health/ready http://127.0.0.1:$cached/health/ready http://127.0.0.1:$reference/ref/articles/bench-000000; do
   for _ in $(seq 60); do curl -sf -o /dev/null "$url" && break; sleep 1; done
 done
-deep=$(dotnet "$tool" cursor "$cs" 40000)   # 2,000 pages of 20 into the archive
+# 2,000 pages of 20 into the archive, or two fifths of a smaller one.
+deep_rows=$(( ARTICLES * 2 / 5 < 40000 ? ARTICLES * 2 / 5 : 40000 )); [ "$deep_rows" -lt 1 ] && deep_rows=1
+deep=$(dotnet "$tool" cursor "$cs" "$deep_rows")
 
 # name | MODE | PREFIX | SLUGS | URL | connections (default CONNECTIONS)
 scenarios=(
-  "detail: reference|detail|/ref/articles/|$ARTICLES|http://127.0.0.1:5190"
-  "detail: API uncached|detail|/api/v1/articles/|$ARTICLES|http://127.0.0.1:5181"
-  "detail: API cached ($HOT hot)|detail|/api/v1/articles/|$HOT|http://127.0.0.1:5182"
-  "list: first page|||0|http://127.0.0.1:5181/api/v1/articles"
-  "list: 2,000 pages deep|||0|http://127.0.0.1:5181/api/v1/articles?cursor=$deep"
-  "list: two tags|||0|http://127.0.0.1:5181/api/v1/articles?tag=tag-0001&tag=tag-0002"
-  "search: two words|search|/api/v1/articles?q=|0|http://127.0.0.1:5181"
-  "search: two words, 4 connections|search|/api/v1/articles?q=|0|http://127.0.0.1:5181|4"
-  "suggest: typed prefix|suggest|/api/v1/search/suggest?q=|0|http://127.0.0.1:5181"
-  "list: first page cached|||0|http://127.0.0.1:5182/api/v1/articles"
+  "detail: reference|detail|/ref/articles/|$ARTICLES|http://127.0.0.1:$reference"
+  "detail: API uncached|detail|/api/v1/articles/|$ARTICLES|http://127.0.0.1:$uncached"
+  "detail: API cached ($HOT hot)|detail|/api/v1/articles/|$HOT|http://127.0.0.1:$cached"
+  "list: first page|||0|http://127.0.0.1:$uncached/api/v1/articles"
+  "list: $((deep_rows / 20)) pages deep|||0|http://127.0.0.1:$uncached/api/v1/articles?cursor=$deep"
+  "list: two tags|||0|http://127.0.0.1:$uncached/api/v1/articles?tag=tag-0001&tag=tag-0002"
+  "search: two words|search|/api/v1/articles?q=|0|http://127.0.0.1:$uncached"
+  "search: two words, 4 connections|search|/api/v1/articles?q=|0|http://127.0.0.1:$uncached|4"
+  "suggest: typed prefix|suggest|/api/v1/search/suggest?q=|0|http://127.0.0.1:$uncached"
+  "list: first page cached|||0|http://127.0.0.1:$cached/api/v1/articles"
 )
 
 run() { # scenario duration -> "rps p50ms p99ms"
@@ -68,8 +72,8 @@ run() { # scenario duration -> "rps p50ms p99ms"
       END { printf "%.0f %.2f %.2f %s\n", rps, p50, p99, bad + 0 }'
 }
 
-echo "warming up (20 s each)..." >&2
-for s in "${scenarios[@]:0:4}"; do run "$s" 20s >/dev/null; done
+echo "warming up ($WARMUP each)..." >&2
+for s in "${scenarios[@]:0:4}"; do run "$s" "$WARMUP" >/dev/null; done
 
 declare -A results
 for round in $(seq "$ROUNDS"); do

@@ -1,18 +1,30 @@
-// A tiny static server for public/ (any static server will do): node serve.mjs [port]
+// A tiny static server for public/ (any static server will do): node serve.mjs [port] [api]
+// Prints the one URL to open (port 0 picks a free one), with ?api= when the API is given.
 import { createServer } from "node:http";
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
 
 const root = join(import.meta.dirname ?? new URL(".", import.meta.url).pathname, "public");
-const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript", ".css": "text/css", ".png": "image/png" };
+const types = {
+  ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8",
+  ".json": "application/json", ".png": "image/png", ".jpg": "image/jpeg", ".svg": "image/svg+xml", ".ico": "image/x-icon",
+  ".map": "application/json",
+};
 const port = Number(process.argv[2] ?? 5173);
+const api = process.argv[3];
 
-createServer(async (request, response) => {
+const server = createServer(async (request, response) => {
   const path = normalize(decodeURIComponent(new URL(request.url, "http://x").pathname)).replace(/^(\.\.[/\\])+/, "");
+  // The type follows the file actually sent: "/" is index.html.
+  const file = path.endsWith("/") ? join(path, "index.html") : path;
   try {
-    const body = await readFile(join(root, path === "/" ? "index.html" : path));
-    response.writeHead(200, { "Content-Type": types[extname(path || ".html")] ?? "application/octet-stream" }).end(body);
+    const body = await readFile(join(root, file));
+    response.writeHead(200, { "Content-Type": types[extname(file)] ?? "application/octet-stream" }).end(body);
   } catch {
-    response.writeHead(404).end("Not found");
+    response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found");
   }
-}).listen(port, "127.0.0.1", () => console.log(`Front end on http://127.0.0.1:${port}/`));
+});
+server.listen(port, "127.0.0.1", () => {
+  const url = `http://127.0.0.1:${server.address().port}/` + (api ? `?api=${api}` : "");
+  console.log(`Front end on ${url}`);
+});

@@ -10,11 +10,11 @@ port=${FRONTEND_PORT:-5173}
 scripts/frontend-tools.sh
 mkdir -p .data
 if ! curl -sf -o /dev/null "$api/health/live"; then
-  scripts/run-local.sh > .data/api.log 2>&1 &
+  ASPNETCORE_URLS=$api scripts/run-local.sh > .data/api.log 2>&1 &
   trap 'kill %1 2>/dev/null || true' EXIT
   echo "Starting the API at $api (log: .data/api.log)..." >&2
   for _ in $(seq 120); do curl -sf -o /dev/null "$api/health/ready" && break; sleep 1; done
 fi
 (cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
-echo "Front end on http://127.0.0.1:$port/?api=$api" >&2
-cd frontend && node serve.mjs "$port"
+# serve.mjs prints the URL to open.
+cd frontend && node serve.mjs "$port" "$api"

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace HeadlessNews.Api;
 
 /// <summary>Settings under "HeadlessNews" (environment: HeadlessNews__Name).</summary>
@@ -129,4 +131,64 @@ public sealed class SearchSettings
     /// simple, …). Articles keep the one they were saved under until they are saved again.
     /// </summary>
     public string Language { get; set; } = "english";
+}
+
+/// <summary>
+/// Every HeadlessNews setting checked at start: a value the app cannot work with stops it then, with the setting's
+/// name, rather than failing requests later (a zero poll interval spins, a zero attempt count never delivers).
+/// </summary>
+internal sealed class HeadlessNewsOptionsValidator : IValidateOptions<HeadlessNewsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, HeadlessNewsOptions o)
+    {
+        var problems = new List<string>();
+        void Require(bool ok, string key, string rule)
+        {
+            if (!ok)
+                problems.Add($"{HeadlessNewsOptions.Section}:{key} must be {rule}.");
+        }
+
+        Require(Infrastructure.Http.TextRules.IsHttpUrl(o.SiteUrl), "SiteUrl", "an absolute http(s) URL");
+        Require(Infrastructure.Http.TextRules.IsHttpUrl(o.PublicApiUrl), "PublicApiUrl", "an absolute http(s) URL");
+        Require(o.MaxRequestBodyBytes > 0, "MaxRequestBodyBytes", "above 0");
+        Require(!string.IsNullOrWhiteSpace(o.Search.Language), "Search:Language", "a text-search configuration name");
+        Require(o.Scheduling.PollSeconds > 0, "Scheduling:PollSeconds", "above 0");
+        Require(o.Idempotency.RetentionHours > 0, "Idempotency:RetentionHours", "above 0");
+        Require(o.Idempotency.WaitSeconds >= 0, "Idempotency:WaitSeconds", "0 or more");
+        Require(o.Idempotency.LeaseSeconds > 0, "Idempotency:LeaseSeconds", "above 0");
+        Require(o.Feeds.Items is >= 1 and <= 1000, "Feeds:Items", "from 1 to 1000");
+        Require(o.Feeds.SitemapPageSize is >= 1 and <= 50_000, "Feeds:SitemapPageSize", "from 1 to 50000 (the sitemap protocol's limit)");
+        var w = o.Webhooks;
+        Require(w.PollMilliseconds > 0, "Webhooks:PollMilliseconds", "above 0");
+        Require(w.MaxAttempts >= 1, "Webhooks:MaxAttempts", "at least 1");
+        Require(w.BackoffSeconds > 0, "Webhooks:BackoffSeconds", "above 0");
+        Require(w.MaxBackoffSeconds >= w.BackoffSeconds, "Webhooks:MaxBackoffSeconds", "at least Webhooks:BackoffSeconds");
+        Require(w.AttemptTimeoutSeconds > 0, "Webhooks:AttemptTimeoutSeconds", "above 0");
+        Require(w.MaxConcurrency >= 1, "Webhooks:MaxConcurrency", "at least 1");
+        Require(w.DisableAfterFailures >= 1, "Webhooks:DisableAfterFailures", "at least 1");
+        Require(w.PausedBacklogLimit >= 0, "Webhooks:PausedBacklogLimit", "0 or more");
+        Require(w.SecretOverlapHours >= 0, "Webhooks:SecretOverlapHours", "0 or more");
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+    }
+
+    /// <summary>The first reason the configuration cannot be used, or null; read before the server starts.</summary>
+    public static string? FirstProblem(IServiceProvider services)
+    {
+        try
+        {
+            _ = services.GetRequiredService<IOptions<HeadlessNewsOptions>>().Value;
+            _ = services.GetRequiredService<IOptions<Infrastructure.Http.CachingOptions>>().Value;
+            _ = services.GetRequiredService<IOptions<Infrastructure.Http.RateLimitOptions>>().Value;
+            return null;
+        }
+        catch (OptionsValidationException e)
+        {
+            return string.Join(" ", e.Failures);
+        }
+        // A value of the wrong kind ("ten" for a number): the binder's message names the setting.
+        catch (InvalidOperationException e)
+        {
+            return e.Message;
+        }
+    }
 }

@@ -2,6 +2,7 @@ using HeadlessNews.Api;
 using HeadlessNews.Api.Features.Articles;
 using HeadlessNews.Api.Features.Audit;
 using HeadlessNews.Api.Features.Changes;
+using HeadlessNews.Api.Features.Demo;
 using HeadlessNews.Api.Features.Feeds;
 using HeadlessNews.Api.Features.Health;
 using HeadlessNews.Api.Features.Keys;
@@ -14,6 +15,7 @@ using HeadlessNews.Api.Infrastructure.Auth;
 using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using HeadlessNews.Api.Infrastructure.OpenApi;
+using Microsoft.Extensions.Options;
 
 // `dotnet HeadlessNews.Api.dll healthcheck` lets the container probe itself without curl in the image.
 if (args is ["healthcheck", ..])
@@ -25,11 +27,8 @@ if (args is ["migrate" or "export" or "import", ..])
     builder.Logging.SetMinimumLevel(LogLevel.Warning);
 
 // Configuration
-builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section)
-    .Validate(o => o.Idempotency.LeaseSeconds > 0, "HeadlessNews:Idempotency:LeaseSeconds must be above 0.")
-    .Validate(o => TextRules.IsHttpUrl(o.SiteUrl) && TextRules.IsHttpUrl(o.PublicApiUrl),
-        "HeadlessNews:SiteUrl and HeadlessNews:PublicApiUrl must be absolute http(s) URLs.")
-    .ValidateOnStart();
+builder.Services.AddOptions<HeadlessNewsOptions>().BindConfiguration(HeadlessNewsOptions.Section).ValidateOnStart();
+builder.Services.AddSingleton<IValidateOptions<HeadlessNewsOptions>, HeadlessNewsOptionsValidator>();
 
 // Database, migrations and demo content
 builder.AddDatabase();
@@ -70,18 +69,16 @@ builder.Services.AddOpenApiDocument();
 
 var app = builder.Build();
 
-// `dotnet HeadlessNews.Api.dll migrate` applies migrations and exits.
-if (args is ["migrate", ..])
-{
-    await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
-    return 0;
-}
+// `dotnet HeadlessNews.Api.dll migrate` applies migrations and exits; `export FILE` / `import FILE`: bulk NDJSON
+// with a progress bar and a summary.
+if (args is ["migrate" or "export" or "import", ..])
+    return await CommandLine.RunAsync(app.Services, args);
 
-// `dotnet HeadlessNews.Api.dll export FILE` / `import FILE`: bulk NDJSON with a progress bar and a summary.
-if (args is ["export" or "import", ..])
+// A setting the app cannot work with stops it here, in one line that names the setting.
+if (HeadlessNewsOptionsValidator.FirstProblem(app.Services) is { } problem)
 {
-    await app.Services.GetRequiredService<Migrator>().MigrateAsync(CancellationToken.None);
-    return await TransferCommands.RunAsync(app.Services, args);
+    Console.Error.WriteLine("Configuration: " + problem);
+    return 1;
 }
 
 await app.PrepareDatabaseAsync();
@@ -111,6 +108,7 @@ app.MapChangeFeed();
 app.MapWebhooks();
 app.MapFeeds();
 app.MapSitemaps();
+app.MapDemoImages();
 
 app.Run();
 return 0;

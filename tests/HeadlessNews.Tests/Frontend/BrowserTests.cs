@@ -1,10 +1,7 @@
 using HeadlessNews.Api.Features.Demo;
 using HeadlessNews.Tests.Infrastructure;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.FileProviders;
-using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace HeadlessNews.Tests.Frontend;
@@ -22,8 +19,8 @@ public sealed class BrowserTests : ApiTestBase
 
     private IPlaywright _playwright = null!;
     private IBrowser _browser = null!;
-    private WebApplication _site = null!;
-    private string _siteUrl = null!;
+    private Process _site = null!;
+    private string _printedUrl = null!;
     private LiveApi _api = null!;
 
     [OneTimeSetUp]
@@ -32,19 +29,20 @@ public sealed class BrowserTests : ApiTestBase
         await FrontendFolder.PrepareAsync();
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
-
-        // Any static server will do; this one is in-process so the test owns its lifetime.
-        var port = WebhookReceiver.FreePort();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        _site = builder.Build();
-        var files = new PhysicalFileProvider(Path.Combine(FrontendFolder.Path, "public"));
-        _site.UseDefaultFiles(new DefaultFilesOptions { FileProvider = files });
-        _site.UseStaticFiles(new StaticFileOptions { FileProvider = files });
-        await _site.StartAsync();
-        _siteUrl = $"http://127.0.0.1:{port}";
         _api = LiveApi.Start();
+
+        // The server scripts/run-frontend.sh runs, on a free port: the tests open the URL it prints, as a newcomer would.
+        _site = Process.Start(new ProcessStartInfo("node", ["serve.mjs", "0", _api.BaseUrl])
+        {
+            WorkingDirectory = FrontendFolder.Path,
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        })!;
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var line = await _site.StandardOutput.ReadLineAsync(deadline.Token) ?? throw new InvalidOperationException("serve.mjs printed nothing.");
+        _printedUrl = line.StartsWith("Front end on ", StringComparison.Ordinal)
+            ? line["Front end on ".Length..]
+            : throw new InvalidOperationException("serve.mjs printed: " + line);
     }
 
     [OneTimeTearDown]
@@ -52,18 +50,27 @@ public sealed class BrowserTests : ApiTestBase
     {
         await _browser.DisposeAsync();
         _playwright.Dispose();
-        await _site.DisposeAsync();
+        _site.Kill();
+        await _site.WaitForExitAsync();
+        _site.Dispose();
         await _api.DisposeAsync();
     }
 
     [SetUp]
-    public Task LoadDemoAsync() => GlobalSetup.Factory.Services.GetRequiredService<DemoContentLoader>().LoadAsync(CancellationToken.None);
+    public Task LoadDemoAsync() => _api.Services.GetRequiredService<DemoContentLoader>().LoadAsync(CancellationToken.None);
 
     private async Task<IPage> OpenAsync(string path)
     {
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 900 } });
+        var printed = new Uri(_printedUrl);
         var separator = path.Contains('?') ? '&' : '?';
-        await page.GotoAsync($"{_siteUrl}/{path}{separator}api={Uri.EscapeDataString(_api.BaseUrl)}");
+        return await OpenUrlAsync(new Uri(printed, path).ToString() + separator + printed.Query.TrimStart('?'));
+    }
+
+    private async Task<IPage> OpenUrlAsync(string url)
+    {
+        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 900 } });
+        var response = await page.GotoAsync(url);
+        Assert.That(response!.Headers["content-type"], Does.StartWith("text/html"), url);
         await page.WaitForSelectorAsync("body[data-ready=true]");
         return page;
     }
@@ -76,9 +83,40 @@ public sealed class BrowserTests : ApiTestBase
     }
 
     [Test]
+    public async Task ThePrintedUrlOpensTheHomePageWithTheLatestArticles()
+    {
+        Assert.That(_printedUrl, Does.Match(@"^http://127\.0\.0\.1:\d+/\?api=http://127\.0\.0\.1:\d+$"));
+        var page = await OpenUrlAsync(_printedUrl);
+        Assert.That(await page.Locator("#articles li").CountAsync(), Is.EqualTo(6));
+    }
+
+    [Test]
+    public async Task EveryFileTheFrontEndServesHasTheContentTypeOfItsKind()
+    {
+        var kinds = new Dictionary<string, string>
+        {
+            [".html"] = "text/html", [".js"] = "text/javascript", [".css"] = "text/css", [".png"] = "image/png", [".svg"] = "image/svg+xml",
+        };
+        var root = Path.Combine(FrontendFolder.Path, "public");
+        var paths = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories)
+            .Select(f => "/" + Path.GetRelativePath(root, f).Replace('\\', '/')).Prepend("/").ToList();
+        Assert.That(paths, Has.Some.EndsWith(".js"), "the pages are bundled before the tests run");
+        using var http = new HttpClient { BaseAddress = new Uri(_printedUrl) };
+        foreach (var path in paths)
+        {
+            using var response = await http.GetAsync(path);
+            Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), path);
+            var expected = kinds.GetValueOrDefault(Path.GetExtension(path == "/" ? "index.html" : path), "(a file kind this test does not know: add it)");
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo(expected), path);
+        }
+    }
+
+    [Test]
     public async Task TheLeadArticleRendersLikeTheSeedPage()
     {
         var page = await OpenAsync($"article.html?slug={Lead}");
+        // The hero image is drawn, not a broken-image box: it comes from the API itself, not an outside host.
+        await page.WaitForFunctionAsync("(() => { const i = document.querySelector('figure img'); return i && i.complete && i.naturalWidth > 0; })()");
         await ScreenshotAsync(page, "article");
 
         var api = await Anonymous.GetStringAsync($"/api/v1/articles/{Lead}");

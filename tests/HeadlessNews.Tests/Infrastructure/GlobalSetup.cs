@@ -1,5 +1,6 @@
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Respawn;
 using Respawn.Graph;
@@ -26,6 +27,12 @@ public sealed class GlobalSetup
 
     internal static async Task ResetAsync()
     {
+        // The last test's background work (webhook deliveries, the scheduler, re-indexing) stops before its tables are
+        // emptied and starts afresh after, so none of it runs across the reset into the next test.
+        var background = Factory.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+            .Where(s => s.GetType().Assembly == typeof(DeliveryCacheInvalidator).Assembly).ToList();
+        foreach (var service in background)
+            await service.StopAsync(CancellationToken.None);
         await using var connection = new NpgsqlConnection(UnpooledConnectionString);
         await connection.OpenAsync();
         _respawner ??= await Respawner.CreateAsync(connection, new RespawnerOptions
@@ -37,6 +44,8 @@ public sealed class GlobalSetup
         await _respawner.ResetAsync(connection);
         // The tables were emptied behind the app's back: drop what it cached from them.
         await Factory.Services.GetRequiredService<DeliveryCacheInvalidator>().EverythingChangedAsync();
+        foreach (var service in background)
+            await service.StartAsync(CancellationToken.None);
     }
 
     // Test-side connections skip the pool, so a database restart under the app leaves no broken ones behind.

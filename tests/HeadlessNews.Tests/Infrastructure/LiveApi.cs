@@ -10,16 +10,23 @@ internal sealed class LiveApi : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    public IServiceProvider Services => _factory.Services;
+
     private LiveApi(HeadlessNewsApiFactory factory, string baseUrl)
     {
         _factory = factory;
         BaseUrl = baseUrl;
     }
 
-    public static LiveApi Start()
+    public static LiveApi Start(IDictionary<string, string?>? settings = null)
     {
         var port = WebhookReceiver.FreePort();
-        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString);
+        // Its own URL is the public one, so the demo images it names are the ones it serves.
+        var values = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
+        {
+            ["HeadlessNews:PublicApiUrl"] = $"http://127.0.0.1:{port}",
+        };
+        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString, values);
         factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         factory.StartServer();
         return new LiveApi(factory, $"http://127.0.0.1:{port}");

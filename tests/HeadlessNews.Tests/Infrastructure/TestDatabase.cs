@@ -6,9 +6,9 @@ using Testcontainers.PostgreSql;
 namespace HeadlessNews.Tests.Infrastructure;
 
 /// <summary>
-/// The PostgreSQL the tests run against: a Testcontainers container where a Docker engine answers,
-/// otherwise a throwaway local cluster started from Debian's PostgreSQL binaries by
-/// scripts/local-postgres.sh (which installs them with apt when missing). Either way the tests are the same.
+/// The PostgreSQL the tests run against: the one HEADLESSNEWS_TEST_CONNECTION_STRING names, else a Testcontainers
+/// container where a Docker engine answers, otherwise a throwaway local cluster started from Debian's PostgreSQL
+/// binaries by scripts/local-postgres.sh (which installs them with apt when missing). Either way the tests are the same.
 /// </summary>
 internal abstract class TestDatabase : IAsyncDisposable
 {
@@ -17,9 +17,13 @@ internal abstract class TestDatabase : IAsyncDisposable
     public abstract Task StartAsync();
     public abstract ValueTask DisposeAsync();
 
+    public const string ExternalVariable = "HEADLESSNEWS_TEST_CONNECTION_STRING";
+
     public static async Task<TestDatabase> StartNewAsync()
     {
-        TestDatabase database = DockerIsReachable() ? new ContainerDatabase() : new LocalClusterDatabase();
+        var external = Environment.GetEnvironmentVariable(ExternalVariable);
+        TestDatabase database = !string.IsNullOrWhiteSpace(external) ? new ExternalDatabase(external)
+            : DockerIsReachable() ? new ContainerDatabase() : new LocalClusterDatabase();
         await database.StartAsync();
         return database;
     }
@@ -49,6 +53,20 @@ internal abstract class TestDatabase : IAsyncDisposable
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private sealed class ExternalDatabase(string connectionString) : TestDatabase
+    {
+        public override string ConnectionString => connectionString;
+        public override Task StartAsync() => Task.CompletedTask;
+        public override ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        // Tests that take the database away under the API need one they started themselves.
+        public override Task StopAsync()
+        {
+            Assert.Ignore($"This test stops PostgreSQL, which it cannot do to the one {ExternalVariable} names.");
+            return Task.CompletedTask;
+        }
     }
 
     private sealed class ContainerDatabase : TestDatabase

@@ -7,7 +7,7 @@ namespace HeadlessNews.Api.Features.Changes;
 internal sealed record Announcement(string EventType, bool Visible);
 
 /// <summary>
-/// The transition table (README, "What partners are told, and when"). Partners hear only about what is or was
+/// The transition table (docs/partners.md, "What partners are told, and when"). Partners hear only about what is or was
 /// public, so the answer depends on whether the public could see the article before the write and can after it,
 /// whatever the operation: nothing is ever sent about an article that was not public and is not public after the
 /// write (a draft, an embargoed article, an archived one), and article.published exactly when an article becomes

@@ -26,7 +26,9 @@ internal sealed class DemoContentLoader(
         double HoursAgo = 0, double HoursAhead = 0, bool AiGenerated = false, string? Disclosure = null,
         SourceLink[]? Sources = null, HeroImage? HeroImage = null, string[]? Related = null)
     {
-        public ArticleWrite ToWrite() => new(Slug, Title, Summary, BodyMarkdown, Tags, Sources, AiGenerated, Disclosure, HeroImage);
+        // Demo images ship inside this app (DemoImages): their paths become URLs where the public reaches it.
+        public ArticleWrite ToWrite(string publicApiUrl) => new(Slug, Title, Summary, BodyMarkdown, Tags, Sources, AiGenerated, Disclosure,
+            HeroImage is { Url: ['/', ..] path } ? HeroImage with { Url = publicApiUrl.TrimEnd('/') + path } : HeroImage);
     }
 
     private sealed record DemoContent(TagWrite[] Tags, DemoArticle[] Articles, DemoArticle[] Drafts, DemoArticle[] Scheduled);
@@ -55,7 +57,7 @@ internal sealed class DemoContentLoader(
                 "select exists (select 1 from articles where slug = @Slug)", article, tx, cancellationToken: ct));
             if (exists)
                 return;
-            var write = article.ToWrite();
+            var write = article.ToWrite(options.Value.PublicApiUrl);
             await articleValidator.ValidateAndThrowAsync(write, ct);
             var id = await ArticleWrites.InsertAsync(connection, tx, write, options.Value.Search.Language, ct);
             if (publishAt is { } at)

@@ -47,12 +47,16 @@ internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealth
     }
 }
 
-/// <summary>The container's HEALTHCHECK: asks this process's own /health/live over loopback.</summary>
+/// <summary>
+/// The container's HEALTHCHECK: asks this process's own /health/live over loopback, on the port it was configured
+/// to listen on (ASPNETCORE_URLS, else ASPNETCORE_HTTP_PORTS, else 8080), or at the URL given after the command.
+/// </summary>
 internal static class HealthProbe
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var url = args.Length > 1 ? args[1] : "http://127.0.0.1:8080/health/live";
+        var url = args.Length > 1 ? args[1] : LiveUrl(Environment.GetEnvironmentVariable("ASPNETCORE_URLS"),
+            Environment.GetEnvironmentVariable("ASPNETCORE_HTTP_PORTS"));
         try
         {
             using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(3) };
@@ -63,5 +67,25 @@ internal static class HealthProbe
         {
             return 1;
         }
+    }
+
+    public static string LiveUrl(string? urls, string? httpPorts)
+    {
+        var listens = (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        // Plain http when it listens on it too: the probe has no certificate to trust.
+        var first = listens.FirstOrDefault(u => u.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) ?? listens.FirstOrDefault();
+        if (first is null)
+        {
+            var port = (httpPorts ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? "8080";
+            return $"http://127.0.0.1:{port}/health/live";
+        }
+        var scheme = first[..first.IndexOf("://", StringComparison.Ordinal)];
+        var authority = first[(scheme.Length + 3)..].Split('/')[0];
+        var colon = authority.LastIndexOf(':');
+        var (host, portPart) = colon > authority.LastIndexOf(']') ? (authority[..colon], authority[colon..]) : (authority, "");
+        // A wildcard or any-address listener is reached on loopback.
+        if (host is "+" or "*" or "0.0.0.0" or "[::]" or "localhost")
+            host = "127.0.0.1";
+        return $"{scheme}://{host}{portPart}/health/live";
     }
 }

@@ -16,19 +16,22 @@ public sealed class CachingOptions
     public const string Section = "HeadlessNews:Caching";
 
     /// <summary>Cache-Control max-age on delivery responses, in seconds.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:MaxAgeSeconds must be at least 0.")]
     public int MaxAgeSeconds { get; set; } = 60;
 
     /// <summary>Cache-Control stale-while-revalidate on delivery responses, in seconds.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:StaleWhileRevalidateSeconds must be at least 0.")]
     public int StaleWhileRevalidateSeconds { get; set; } = 300;
 
     /// <summary>How long this process keeps a delivery response; 0 turns the in-process cache off.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:InProcessSeconds must be at least 0.")]
     public int InProcessSeconds { get; set; } = 30;
 
     /// <summary>
     /// The most the in-process cache holds, in megabytes of response bodies; beyond it, new responses are not kept
     /// until older ones expire or are evicted.
     /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000)]
+    [System.ComponentModel.DataAnnotations.Range(1, 1_000_000, ErrorMessage = "HeadlessNews:Caching:InProcessMaxMegabytes must be from 1 to 1000000.")]
     public int InProcessMaxMegabytes { get; set; } = 64;
 }
 

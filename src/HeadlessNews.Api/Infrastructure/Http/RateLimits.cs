@@ -15,15 +15,19 @@ public sealed class RateLimitOptions
     public bool Enabled { get; set; } = true;
 
     /// <summary>Requests per minute from one client address without a key.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue, ErrorMessage = "HeadlessNews:RateLimits:AnonymousPerMinute must be at least 1.")]
     public int AnonymousPerMinute { get; set; } = 3600;
 
     /// <summary>Requests per minute for one partner key, unless the key carries its own quota.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue, ErrorMessage = "HeadlessNews:RateLimits:PartnerPerMinute must be at least 1.")]
     public int PartnerPerMinute { get; set; } = 6000;
 
     /// <summary>Requests per minute for one reader, editor or admin key, unless the key carries its own quota.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue, ErrorMessage = "HeadlessNews:RateLimits:KeyPerMinute must be at least 1.")]
     public int KeyPerMinute { get; set; } = 6000;
 
     /// <summary>Management writes (POST, PUT, DELETE under /api/v1/manage) per minute for one key, on top of the above.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue, ErrorMessage = "HeadlessNews:RateLimits:ManagementWritesPerMinute must be at least 1.")]
     public int ManagementWritesPerMinute { get; set; } = 600;
 
     /// <summary>Let loopback callers through unlimited. For local tools only; off by default.</summary>
@@ -155,7 +159,7 @@ internal static class RateLimits
 {
     public static void AddRateLimits(this IServiceCollection services)
     {
-        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section);
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RateLimitMiddleware>();
     }
 

@@ -1,9 +1,9 @@
 namespace HeadlessNews.Tests.Features.Changes;
 
 /// <summary>
-/// The transition table as the README states it (section "What partners are told, and when"), written out by hand
+/// The transition table as docs/partners.md states it (section "What partners are told, and when"), written out by hand
 /// rather than computed from the API's code, so that the tests generated from it can disagree with the API. A test
-/// checks that the README carries exactly these lines.
+/// checks that docs/partners.md carries exactly these lines.
 /// </summary>
 public static class TransitionTable
 {

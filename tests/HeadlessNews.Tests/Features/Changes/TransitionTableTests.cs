@@ -28,11 +28,11 @@ public sealed class TransitionTableTests : ApiTestBase
         TransitionTable.Cells().Select(c => new TestCaseData(c).SetName($"Transition: {c}"));
 
     [Test]
-    public void TheReadmeStatesThisTable()
+    public void ThePartnerDocumentationStatesThisTable()
     {
-        var readme = File.ReadAllText(Path.Combine(TestDatabase.RepositoryRoot(), "README.md")).Replace("\r\n", "\n");
+        var partners = File.ReadAllText(Path.Combine(TestDatabase.RepositoryRoot(), "docs", "partners.md")).Replace("\r\n", "\n");
         var table = string.Join('\n', TransitionTable.Markdown.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0));
-        Assert.That(readme, Does.Contain(table));
+        Assert.That(partners, Does.Contain(table));
     }
 
     [TestCaseSource(nameof(Cells))]

@@ -48,4 +48,24 @@ public sealed class DemoContentTests : ApiTestBase
 
         Assert.That(await SnapshotAsync(), Is.EqualTo(first));
     }
+
+    [Test]
+    public async Task EveryDemoImageIsServedByTheApiAtTheUrlTheArticleGives()
+    {
+        await LoadAsync();
+
+        var list = await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles?limit=100&fields=heroImage");
+        var urls = list!["items"]!.AsArray().Select(i => i!["heroImage"]?["url"]?.GetValue<string>()).OfType<string>().ToList();
+        Assert.That(urls, Has.Count.GreaterThanOrEqualTo(3));
+        foreach (var url in urls)
+        {
+            // The test app's PublicApiUrl is the default one; the path is what the app serves.
+            Assert.That(url, Does.StartWith("http://127.0.0.1:8080/demo/images/"));
+            var response = await Anonymous.GetAsync(new Uri(url).PathAndQuery);
+            Assert.That(response.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), url);
+            Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("image/svg+xml"), url);
+            Assert.That(await response.Content.ReadAsStringAsync(), Does.StartWith("<svg "), url);
+        }
+        Assert.That((await Anonymous.GetAsync("/demo/images/demo-content.json")).StatusCode, Is.EqualTo(System.Net.HttpStatusCode.NotFound));
+    }
 }
