@@ -5,6 +5,7 @@ using Respawn;
 using Respawn.Graph;
 
 namespace HeadlessNews.Tests;
+using HeadlessNews.Tests.Contract;
 using HeadlessNews.Tests.Infrastructure;
 
 /// <summary>One database and one application for the whole run; every test starts from empty tables.</summary>
@@ -45,7 +46,15 @@ public sealed class GlobalSetup
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        await Factory.DisposeAsync();
-        await Database.DisposeAsync();
+        try
+        {
+            await ContractCoverage.AssertEveryDocumentedAnswerWasReceivedAsync();
+        }
+        finally
+        {
+            ContractValidator.Stop();
+            await Factory.DisposeAsync();
+            await Database.DisposeAsync();
+        }
     }
 }

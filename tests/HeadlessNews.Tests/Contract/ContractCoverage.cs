@@ -1,0 +1,51 @@
+using NUnit.Framework.Internal;
+
+namespace HeadlessNews.Tests.Contract;
+
+/// <summary>
+/// After a whole run: every operation in openapi.yaml answered, in some test, with every status it documents,
+/// so each documented answer was checked against a real one at least once.
+/// </summary>
+internal static class ContractCoverage
+{
+    // Answered by shared middleware before or around the endpoint, the same way for every operation that documents
+    // them: they must be received somewhere, not on each operation.
+    private static readonly Dictionary<string, string> SharedAnswers = new()
+    {
+        ["401"] = "API key authentication (ApiKeyAuth), before any endpoint runs",
+        ["403"] = "role policies on the route groups",
+        ["413"] = "the request body limit (RequestGuard, Kestrel)",
+        ["415"] = "the content type check of bodies (RequestGuard)",
+        ["429"] = "the rate limiter (RateLimitMiddleware)",
+        ["503"] = "database unavailability (ProblemDetailsExceptionHandler)",
+    };
+
+    // Documented answers no test receives, and why that is acceptable.
+    private static readonly Dictionary<string, string> NotReceived = new()
+    {
+    };
+
+    public static async Task AssertEveryDocumentedAnswerWasReceivedAsync()
+    {
+        // A filtered run (one class, one test) cannot reach every answer.
+        var suite = TestExecutionContext.CurrentContext.CurrentTest;
+        var result = TestExecutionContext.CurrentContext.CurrentResult;
+        if (result.PassCount + result.FailCount + result.SkipCount + result.InconclusiveCount + result.WarningCount < suite.TestCaseCount)
+            return;
+        var directory = TestContext.CurrentContext.WorkDirectory;
+        // Every exchange of the run, for checking the same traffic against another version of the document.
+        await File.WriteAllLinesAsync(Path.Combine(directory, "contract-exchanges.jsonl"),
+            ExchangeRecorder.Since(0).Select(e => System.Text.Json.JsonSerializer.Serialize(new[] { e }, System.Text.Json.JsonSerializerOptions.Web)));
+
+        var (received, missing) = await ContractValidator.CoverageAsync();
+        string Status(string answer) => answer[(answer.LastIndexOf(' ') + 1)..];
+        var sharedNeverReceived = SharedAnswers.Keys.Where(status => !received.Any(r => Status(r) == status)).ToList();
+        var gaps = missing.Where(m => !SharedAnswers.ContainsKey(Status(m)) && !NotReceived.ContainsKey(m)).ToList();
+        await File.WriteAllLinesAsync(Path.Combine(directory, "contract-not-received.txt"), gaps);
+        Assert.Multiple(() =>
+        {
+            Assert.That(sharedNeverReceived, Is.Empty, "Shared answers that no operation received");
+            Assert.That(gaps, Is.Empty, "Documented answers that no test received (exercise them, or list them in ContractCoverage with the reason)");
+        });
+    }
+}
