@@ -54,7 +54,7 @@ internal static class ContractValidator
     {
         if (_process is not null)
             return _process;
-        await FrontendFolder.PrepareAsync();
+        await FrontendFolder.InstallAsync();
         var start = new ProcessStartInfo("node", "contract/validate-exchanges.mjs ../openapi.yaml")
         {
             WorkingDirectory = FrontendFolder.Path,
