@@ -19,11 +19,15 @@ public abstract class ApiTestBase
     private int _logLinesAtStart;
     private int _exchangesAtStart;
 
+    /// <summary>How many API tests have started in this run (the contract coverage test needs all of them first).</summary>
+    internal static int TestsStarted;
+
     [SetUp]
     public async Task ResetDatabaseAsync()
     {
         _logLinesAtStart = CapturedLogs.Instance.Lines.Count;
         _exchangesAtStart = Contract.ExchangeRecorder.Count;
+        Interlocked.Increment(ref TestsStarted);
         await GlobalSetup.ResetAsync();
         Anonymous = GlobalSetup.Factory.CreateClient();
         Admin = ClientWithKey(HeadlessNewsApiFactory.BootstrapAdminKey);

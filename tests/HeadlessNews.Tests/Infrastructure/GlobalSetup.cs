@@ -46,15 +46,8 @@ public sealed class GlobalSetup
     [OneTimeTearDown]
     public async Task StopAsync()
     {
-        try
-        {
-            await ContractCoverage.AssertEveryDocumentedAnswerWasReceivedAsync();
-        }
-        finally
-        {
-            ContractValidator.Stop();
-            await Factory.DisposeAsync();
-            await Database.DisposeAsync();
-        }
+        ContractValidator.Stop();
+        await Factory.DisposeAsync();
+        await Database.DisposeAsync();
     }
 }

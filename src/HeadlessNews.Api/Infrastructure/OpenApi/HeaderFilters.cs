@@ -38,10 +38,12 @@ internal sealed class ResponseHeadersOperationFilter : IOperationFilter
             if (response is not OpenApiResponse concrete)
                 continue;
             var success = status.StartsWith('2');
-            if (!path.StartsWith("/health", StringComparison.Ordinal))
+            // Probes are neither rate limited nor told when to come back: a balancer asks again on its own schedule.
+            var probe = path.StartsWith("/health", StringComparison.Ordinal);
+            if (!probe)
                 foreach (var name in new[] { "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy" })
                     Add(concrete, name, required: false, context);
-            if (status is "429" or "503")
+            if (status is "429" or "503" && !probe)
                 Add(concrete, "Retry-After", required: true, context);
             if (delivery && status is "200" or "304")
                 foreach (var name in new[] { "ETag", "Last-Modified", "Cache-Control", "Surrogate-Key" })

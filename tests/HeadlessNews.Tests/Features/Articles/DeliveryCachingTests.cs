@@ -144,7 +144,7 @@ public sealed class DeliveryCachingTests : ApiTestBase
     public async Task ManagementGetsAnswerHeadLikeGetWithoutABody()
     {
         var (id, _) = await CreateArticleAsync("managed-head");
-        foreach (var path in new[] { $"/api/v1/manage/articles/{id}", "/api/v1/manage/articles", "/api/v1/manage/tags" })
+        foreach (var path in new[] { $"/api/v1/manage/articles/{id}", "/api/v1/manage/articles", "/api/v1/manage/keys" })
         {
             var get = await Admin.GetAsync(path);
             var head = await Admin.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));

@@ -1,12 +1,17 @@
+using HeadlessNews.Tests.Contract;
+using HeadlessNews.Tests.Infrastructure;
+using NUnit.Framework.Interfaces;
 using NUnit.Framework.Internal;
 
-namespace HeadlessNews.Tests.Contract;
+namespace HeadlessNews.Tests;
 
 /// <summary>
-/// After a whole run: every operation in openapi.yaml answered, in some test, with every status it documents,
-/// so each documented answer was checked against a real one at least once.
+/// After all the other tests: every operation in openapi.yaml answered, in some test, with every status it documents,
+/// so each documented answer was checked against a real one at least once. NUnit runs the children of a namespace by
+/// name, so this fixture (at the root, named with W) comes after Clients, Contract, Features and Frontend; a failure in
+/// a one-time teardown would not fail `dotnet test`, which is why this is a test.
 /// </summary>
-internal static class ContractCoverage
+public sealed class WholeRunContractCoverageTests
 {
     // Answered by shared middleware before or around the endpoint, the same way for every operation that documents
     // them: they must be received somewhere, not on each operation.
@@ -25,13 +30,13 @@ internal static class ContractCoverage
     {
     };
 
-    public static async Task AssertEveryDocumentedAnswerWasReceivedAsync()
+    [Test]
+    public async Task EveryOperationReceivedEveryStatusItDocuments()
     {
-        // A filtered run (one class, one test) cannot reach every answer.
-        var suite = TestExecutionContext.CurrentContext.CurrentTest;
-        var result = TestExecutionContext.CurrentContext.CurrentResult;
-        if (result.PassCount + result.FailCount + result.SkipCount + result.InconclusiveCount + result.WarningCount < suite.TestCaseCount)
-            return;
+        var all = ApiTestCases(TestExecutionContext.CurrentContext.CurrentTest);
+        if (ApiTestBase.TestsStarted < all)
+            Assert.Ignore($"Only {ApiTestBase.TestsStarted} of {all} API tests ran before this one: a partial run cannot cover every documented answer.");
+
         var directory = TestContext.CurrentContext.WorkDirectory;
         // Every exchange of the run, for checking the same traffic against another version of the document.
         await File.WriteAllLinesAsync(Path.Combine(directory, "contract-exchanges.jsonl"),
@@ -45,7 +50,18 @@ internal static class ContractCoverage
         Assert.Multiple(() =>
         {
             Assert.That(sharedNeverReceived, Is.Empty, "Shared answers that no operation received");
-            Assert.That(gaps, Is.Empty, "Documented answers that no test received (exercise them, or list them in ContractCoverage with the reason)");
+            Assert.That(gaps, Is.Empty, "Documented answers that no test received (exercise them, or list them here with the reason)");
         });
+    }
+
+    private static int ApiTestCases(ITest test)
+    {
+        while (test.Parent is not null)
+            test = test.Parent;
+        return Count(test);
+
+        static int Count(ITest t) => t.IsSuite
+            ? t.Tests.Sum(Count)
+            : t.TypeInfo?.Type is { } type && typeof(ApiTestBase).IsAssignableFrom(type) ? 1 : 0;
     }
 }
