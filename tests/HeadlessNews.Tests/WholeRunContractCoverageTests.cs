@@ -22,7 +22,9 @@ public sealed class WholeRunContractCoverageTests
         ["413"] = "the request body limit (RequestGuard, Kestrel)",
         ["415"] = "the content type check of bodies (RequestGuard)",
         ["429"] = "the rate limiter (RateLimitMiddleware)",
-        ["503"] = "database unavailability (ProblemDetailsExceptionHandler)",
+        ["503"] = "database unavailability (ProblemDetailsExceptionHandler); liveness never asks the database",
+        ["409"] = "IdempotencyMiddleware, to a retry while the first request with its key still runs, on every management POST " +
+                  "(IdempotencyTests provoke it); the operations' own 409s (taken slugs, tags in use) are received too",
     };
 
     // Documented answers no test receives, and why that is acceptable.
