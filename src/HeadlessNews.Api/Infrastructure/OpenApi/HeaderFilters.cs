@@ -48,6 +48,7 @@ internal sealed class ResponseHeadersOperationFilter : IOperationFilter
             if (delivery && status is "200" or "304")
                 foreach (var name in new[] { "ETag", "Last-Modified", "Cache-Control", "Surrogate-Key" })
                     Add(concrete, name, required: true, context);
+            // The one list that also gives its next page as a Link header (ArticleEndpoints.ListArticles).
             if (operation.OperationId == "ListArticles" && status == "200")
                 Add(concrete, "Link", required: false, context);
             if (management && success)
