@@ -2,7 +2,7 @@
 // (Clients/TypeScriptClientTests) after it generates src/api/schema.d.ts from openapi.yaml and type-checks
 // this file: an API change that breaks the client fails either the type check or one of these steps.
 //   HN_BASE_URL=http://127.0.0.1:5080 HN_EDITOR_KEY=... node client-flows/dist/flows.mjs
-import { createApi } from "../src/api/client";
+import { createApi, whole } from "../src/api/client";
 
 declare const process: { env: Record<string, string | undefined>; exit(code: number): never };
 
@@ -58,7 +58,7 @@ async function main() {
   do {
     const page = await reader.GET("/api/v1/articles", { params: { query: { tag: [tagSlug], limit: 1, cursor } } });
     check(page.response.status === 200 && page.data, `list: ${page.response.status}`);
-    seen.push(...page.data.items.map((card) => card.slug));
+    seen.push(...whole(page.data).items.map((card) => card.slug));
     cursor = page.data.nextCursor ?? undefined;
   } while (cursor);
   check(JSON.stringify(seen) === JSON.stringify([...slugs].reverse()), `paged list: ${seen.join(", ")}`);
@@ -66,8 +66,13 @@ async function main() {
   // An article with its related cards, and the tags.
   const article = await reader.GET("/api/v1/articles/{slug}", { params: { path: { slug: slugs[0] } } });
   check(article.response.status === 200 && article.data, `article: ${article.response.status}`);
-  check(article.data.related.length === 2 && article.data.related.every((card) => card.kind === "computed"), "two computed related cards");
-  check(article.data.outline[0]?.text === "Part one", "outline");
+  const page1 = whole(article.data);
+  check(page1.related.length === 2 && page1.related.every((card) => card.kind === "computed"), "two computed related cards");
+  check(page1.outline[0]?.text === "Part one", "outline");
+
+  // fields= trims the answer to the members named; the types leave every member optional for it.
+  const trimmed = await reader.GET("/api/v1/articles/{slug}", { params: { path: { slug: slugs[0] }, query: { fields: "slug,title" } } });
+  check(trimmed.data?.slug === slugs[0] && trimmed.data.bodyHtml === undefined, "fields= keeps only the members named");
   const tags = await reader.GET("/api/v1/tags/{slug}", { params: { path: { slug: tagSlug } } });
   check(tags.data?.articleCount === 3, `tag count: ${tags.data?.articleCount}`);
 

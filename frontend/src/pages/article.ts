@@ -1,10 +1,12 @@
 // An article page, from one request: headline, standfirst, body with its sections, the AI disclosure with its
 // sources, tags, notes, four related cards and the (sign-in only) comments area.
+import { whole } from "../api/client";
 import { api, articleHref, el, formatDate, showError, tagHref } from "./common";
 
 const slug = new URLSearchParams(location.search).get("slug") ?? "";
 const main = document.querySelector<HTMLElement>("main")!;
-const { data: article, error } = await api.GET("/api/v1/articles/{slug}", { params: { path: { slug } } });
+const { data, error } = await api.GET("/api/v1/articles/{slug}", { params: { path: { slug } } });
+const article = whole(data);
 
 if (error || !article) {
   showError(main, "This article is not available.");

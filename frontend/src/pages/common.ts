@@ -1,5 +1,5 @@
 // Shared by the pages: where the API is, the typed client, and small DOM helpers.
-import { createApi, type ArticleCard } from "../api/client";
+import { createApi, whole, type ArticleCard } from "../api/client";
 
 /** The API's base URL: ?api=… on the page, else the one remembered from last time, else the local default. */
 export function apiBase(): string {
@@ -50,7 +50,7 @@ export async function pagedList(list: HTMLElement, button: HTMLButtonElement, ta
       showError(list, "The articles could not be loaded.");
       return;
     }
-    for (const item of data.items) {
+    for (const item of whole(data).items) {
       if (shown.has(item.id)) continue;
       shown.add(item.id);
       list.append(card(item));

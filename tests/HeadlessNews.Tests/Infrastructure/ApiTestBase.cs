@@ -17,14 +17,32 @@ public abstract class ApiTestBase
     protected HttpClient Admin { get; private set; } = null!;
 
     private int _logLinesAtStart;
+    private int _exchangesAtStart;
+
+    /// <summary>How many API tests have started in this run (the contract coverage test needs all of them first).</summary>
+    internal static int TestsStarted;
 
     [SetUp]
     public async Task ResetDatabaseAsync()
     {
         _logLinesAtStart = CapturedLogs.Instance.Lines.Count;
+        _exchangesAtStart = Contract.ExchangeRecorder.Count;
+        Interlocked.Increment(ref TestsStarted);
         await GlobalSetup.ResetAsync();
         Anonymous = GlobalSetup.Factory.CreateClient();
         Admin = ClientWithKey(HeadlessNewsApiFactory.BootstrapAdminKey);
+    }
+
+    /// <summary>Every answer this test received must be one openapi.yaml describes: status, headers and body.</summary>
+    [TearDown]
+    public async Task CheckAnswersAgainstTheContractAsync()
+    {
+        if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
+            return;
+        var verdicts = await Contract.ContractValidator.CheckAsync(Contract.ExchangeRecorder.Since(_exchangesAtStart));
+        var violations = verdicts.Where(v => v.Problems.Length > 0)
+            .Select(v => $"{v.Operation} {v.Status}: {string.Join("; ", v.Problems)}").Distinct().ToList();
+        Assert.That(violations, Is.Empty, "Answers that openapi.yaml does not describe");
     }
 
     [TearDown]

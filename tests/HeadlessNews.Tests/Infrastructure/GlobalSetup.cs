@@ -6,6 +6,7 @@ using Respawn;
 using Respawn.Graph;
 
 namespace HeadlessNews.Tests;
+using HeadlessNews.Tests.Contract;
 using HeadlessNews.Tests.Infrastructure;
 
 /// <summary>One database and one application for the whole run; every test starts from empty tables.</summary>
@@ -54,6 +55,7 @@ public sealed class GlobalSetup
     [OneTimeTearDown]
     public async Task StopAsync()
     {
+        ContractValidator.Stop();
         await Factory.DisposeAsync();
         await Database.DisposeAsync();
     }

@@ -23,6 +23,10 @@ internal sealed class SchedulePublisher(
                 {
                 }
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(e, "Announcing due scheduled articles failed; trying again in {Interval}", interval);

@@ -31,11 +31,11 @@ internal static class FeedEndpoints
             group.MapGet("/" + file, (HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
                     FeedAsync(http, db, options.Value, null, file, write, contentType, ct))
                 .WithName($"{name}Feed").WithSummary($"{title} feed of the newest articles")
-                .Produces<string>(200, mediaType);
+                .Produces(200, name == "Json" ? typeof(JsonFeed) : typeof(string), mediaType);
             group.MapGet("/tags/{slug}/" + file, (string slug, HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct) =>
                     FeedAsync(http, db, options.Value, slug, file, write, contentType, ct))
                 .WithName($"{name}TagFeed").WithSummary($"{title} feed of the newest articles with a tag")
-                .Produces<string>(200, mediaType).ProducesProblems(404);
+                .Produces(200, name == "Json" ? typeof(JsonFeed) : typeof(string), mediaType).ProducesProblems(404);
         }
         return group;
     }

@@ -21,7 +21,8 @@ internal sealed record JsonFeedItem(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("url")] string Url,
     [property: JsonPropertyName("title")] string Title,
-    [property: JsonPropertyName("summary")] string? Summary,
+    // JSON Feed's members are strings or absent, never null.
+    [property: JsonPropertyName("summary"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Summary,
     [property: JsonPropertyName("content_html")] string ContentHtml,
     [property: JsonPropertyName("image"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Image,
     [property: JsonPropertyName("date_published")] DateTime DatePublished,

@@ -18,7 +18,8 @@ internal static class HealthEndpoints
             .WithName("Live").WithSummary("Liveness: the process is up");
         group.MapGet("/ready", async (HealthCheckService health, CancellationToken ct) =>
                 Report(await health.CheckHealthAsync(c => c.Tags.Contains("ready"), ct)))
-            .WithName("Ready").WithSummary("Readiness: the database is reachable (503 when it is not)");
+            .WithName("Ready").WithSummary("Readiness: the database is reachable (503 when it is not)")
+            .Produces<HealthReportResponse>(StatusCodes.Status503ServiceUnavailable);
     }
 
     private static Results<Ok<HealthReportResponse>, JsonHttpResult<HealthReportResponse>> Report(HealthReport report)

@@ -23,14 +23,14 @@ internal static class TransferEndpoints
         group.MapGet("/export", Export).WithName("ExportArticles")
             .WithSummary("Export every article as NDJSON")
             .WithDescription("One article per line, in creation order, with its tags, sources, curated links (by slug), status, times and notes. " +
-                             "Streams any number of articles.")
-            .Produces<ArticleRecord>(200, NdjsonType);
+                             "Streams any number of articles. Each line is an ArticleRecord (see the schemas).")
+            .Produces<string>(200, NdjsonType);
         group.MapPost("/import", Import).WithName("ImportArticles")
             .WithSummary("Import articles from NDJSON")
             .WithDescription("The body is NDJSON in the export's format. Each line is checked with the API's rules; good lines are " +
                              "committed in batches, bad ones are listed with their line number and reason and change nothing. " +
-                             "Articles are matched by id, else slug; importing the same file again changes nothing.")
-            .Accepts<ArticleRecord>(NdjsonType)
+                             "Articles are matched by id, else slug; importing the same file again changes nothing. Each line is an ArticleRecord (see the schemas).")
+            .Accepts<string>(NdjsonType)
             .ProducesProblems(415);
     }
 

@@ -69,6 +69,10 @@ internal sealed class WebhookDispatcher(
                                 Wake();
                             }, TaskScheduler.Default);
             }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException && !stoppingToken.IsCancellationRequested)
             {
                 logger.LogWarning(e, "Leasing webhook deliveries failed; trying again shortly");
@@ -85,7 +89,15 @@ internal sealed class WebhookDispatcher(
         }
         // Leased deliveries that did not finish are retried when their lease runs out, here or elsewhere.
         await Task.WhenAll(_inFlight.Values);
-        await listening;
+        try
+        {
+            await listening;
+        }
+        catch (Exception e) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: however the listening connection ended, a stop is not a failure of the service.
+            logger.LogDebug(e, "The webhook listener ended while stopping");
+        }
     }
 
     /// <summary>

@@ -47,5 +47,20 @@ internal static class CorsSetup
             o.Providers.Add<GzipCompressionProvider>();
             o.MimeTypes = ResponseCompressionDefaults.MimeTypes.Concat(["application/problem+json", "application/rss+xml", "application/atom+xml", "application/feed+json", "application/x-ndjson"]);
         });
+        services.AddSingleton<IResponseCompressionProvider, StrongValidatorCompressionProvider>();
+    }
+
+    /// <summary>
+    /// A strong ETag (an article's version) names exact bytes: compressed bytes under it would be another representation
+    /// with the same strong validator (RFC 9110 8.8.1), so those answers go out as they are. They are single articles.
+    /// </summary>
+    private sealed class StrongValidatorCompressionProvider(IServiceProvider services, Microsoft.Extensions.Options.IOptions<ResponseCompressionOptions> options)
+        : ResponseCompressionProvider(services, options)
+    {
+        public override bool ShouldCompressResponse(HttpContext context)
+        {
+            var etag = context.Response.Headers.ETag.ToString();
+            return (etag.Length == 0 || etag.StartsWith("W/", StringComparison.Ordinal)) && base.ShouldCompressResponse(context);
+        }
     }
 }

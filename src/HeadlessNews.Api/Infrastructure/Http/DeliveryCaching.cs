@@ -106,7 +106,7 @@ internal sealed class DeliveryCacheInvalidator(HybridCache cache)
 }
 
 /// <summary>
-/// Every delivery GET goes through here: the response is serialized once, given a strong ETag (a hash of
+/// Every delivery GET goes through here: the response is serialized once, given a weak ETag (a hash of
 /// its bytes) and a Last-Modified, answered with 304 when the client's validators still match, and kept
 /// in process until a write purges it, its time runs out, or a scheduled article goes live.
 /// </summary>
@@ -184,7 +184,8 @@ internal sealed class DeliveryCacheFilter(
         var body = value is RawBody rawBody ? rawBody.Bytes : sparse is null || selection is null
             ? JsonSerializer.SerializeToUtf8Bytes(value, value.GetType(), serializer)
             : JsonSerializer.SerializeToUtf8Bytes(sparse.Project(JsonSerializer.SerializeToNode(value, value.GetType(), serializer)!, selection), serializer);
-        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"";
+        // Weak: the same validator stands for the identity, gzip and Brotli bodies, which a strong one may not (RFC 9110 8.8.1).
+        var etag = "W/\"" + Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 16)) + "\"";
         // HTTP dates have whole seconds; rounding down keeps If-Modified-Since comparisons exact.
         var now = DateTimeOffset.UtcNow;
         return new DeliveryResponse(body, contentType, etag, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)), keys);
@@ -215,6 +216,9 @@ internal sealed class DeliveryCacheFilter(
             headers.LastModified = response.LastModified.ToString("R");
             headers.CacheControl = $"public, max-age={settings.MaxAgeSeconds}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
             headers["Surrogate-Key"] = string.Join(' ', response.Keys);
+            // Set here, not only by compression on a body, so a 304 names the same Vary as its 200 (RFC 9110 15.4.5).
+            if (!headers.Vary.Any(v => (v ?? "").Contains(Microsoft.Net.Http.Headers.HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase)))
+                headers.Append(Microsoft.Net.Http.Headers.HeaderNames.Vary, Microsoft.Net.Http.Headers.HeaderNames.AcceptEncoding);
             if (NotModified(http.Request))
             {
                 http.Response.StatusCode = StatusCodes.Status304NotModified;
@@ -225,14 +229,15 @@ internal sealed class DeliveryCacheFilter(
             return http.Response.Body.WriteAsync(response.Body).AsTask();
         }
 
-        // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2).
+        // If-None-Match wins over If-Modified-Since (RFC 9110 13.2.2), and compares weakly: W/ or not, the tag is the same.
         private bool NotModified(HttpRequest request)
         {
             var ifNoneMatch = request.Headers.IfNoneMatch;
             if (ifNoneMatch.Count > 0)
             {
+                var opaque = response.ETag[2..];
                 return ifNoneMatch.SelectMany(v => (v ?? "").Split(',')).Select(v => v.Trim())
-                    .Any(tag => tag == "*" || tag == response.ETag || tag == "W/" + response.ETag);
+                    .Any(tag => tag == "*" || tag == opaque || tag == "W/" + opaque);
             }
             return DateTimeOffset.TryParse(request.Headers.IfModifiedSince, System.Globalization.CultureInfo.InvariantCulture,
                        System.Globalization.DateTimeStyles.AssumeUniversal, out var since)

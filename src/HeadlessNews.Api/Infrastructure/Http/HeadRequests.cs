@@ -1,9 +1,9 @@
 namespace HeadlessNews.Api.Infrastructure.Http;
 
 /// <summary>
-/// HEAD on the public GETs (delivery API, feeds, sitemaps): answered exactly like the GET (status, ETag,
-/// Last-Modified, Content-Length, caching headers) without the body, so caches and link checkers can validate
-/// cheaply. Runs before routing, which only knows the GET routes; management routes keep refusing HEAD.
+/// HEAD on every GET (delivery, feeds, sitemaps, management): answered exactly like the GET (status, ETag,
+/// Last-Modified, Content-Length, caching headers) without the body, as RFC 9110 9.3.2 asks of any resource that
+/// answers GET, so caches and link checkers can validate cheaply. Runs before routing, which only knows the GET routes.
 /// </summary>
 internal static class HeadRequests
 {
@@ -11,7 +11,7 @@ internal static class HeadRequests
     {
         app.Use(async (http, next) =>
         {
-            if (!HttpMethods.IsHead(http.Request.Method) || http.Request.Path.StartsWithSegments(ManagementRequests.Prefix))
+            if (!HttpMethods.IsHead(http.Request.Method))
             {
                 await next(http);
                 return;

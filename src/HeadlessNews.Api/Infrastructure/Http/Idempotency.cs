@@ -43,7 +43,16 @@ internal sealed class IdempotencyMiddleware(
         var key = values.ToString();
         if (values.Count != 1 || key.Length is 0 or > 255 || !key.All(c => c is >= ' ' and < '\u007f'))
         {
-            await ProblemAsync(http, 400, "Invalid Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters, sent once.");
+            // Like every 400, it names the field at fault under errors.
+            http.Response.StatusCode = 400;
+            await problems.WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]>
+                {
+                    [Header] = ["Idempotency-Key must be 1 to 255 printable ASCII characters, sent once."],
+                }) { Status = 400, Title = "Invalid Idempotency-Key" },
+            });
             return;
         }
 

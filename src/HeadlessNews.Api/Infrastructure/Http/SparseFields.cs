@@ -18,10 +18,13 @@ internal sealed class SparseFieldsMetadata
     /// <param name="itemsMember">For lists: the member holding the items; other members (nextCursor) always stay.</param>
     public SparseFieldsMetadata(Type shape, string? itemsMember)
     {
+        Shape = shape;
         ItemsMember = itemsMember;
         _allowed = [.. Members(shape).SelectMany(m => new[] { m.Name }.Concat(Members(ElementType(m.Type)).Select(c => $"{m.Name}.{c.Name}")))];
         Allowed = [.. _allowed.Order(StringComparer.Ordinal)];
     }
+
+    public Type Shape { get; }
 
     public string? ItemsMember { get; }
 

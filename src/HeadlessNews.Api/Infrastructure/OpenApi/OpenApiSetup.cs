@@ -35,13 +35,18 @@ internal static class OpenApiSetup
             o.SchemaFilter<OptionalParametersSchemaFilter>();
             o.OperationFilter<SparseFieldsOperationFilter>();
             o.OperationFilter<IfMatchOperationFilter>();
+            o.OperationFilter<IdempotencyOperationFilter>();
+            o.OperationFilter<ResponseHeadersOperationFilter>();
             o.SchemaFilter<AllowedValuesSchemaFilter>();
             // A diff's field values are whatever JSON the field holds: any value, not JsonNode's .NET members.
             o.MapType<System.Text.Json.Nodes.JsonNode>(() => new OpenApiSchema { Description = "Any JSON value." });
+            o.DocumentFilter<NdjsonLineDocumentFilter>();
+            o.DocumentFilter<NullableReferencesDocumentFilter>();
+            o.DocumentFilter<SparseShapesDocumentFilter>();
             o.DocumentFilter<SchemaExamplesDocumentFilter>();
             o.SupportNonNullableReferenceTypes();
-            // A nullable property of an object type (heroImage, article of a tombstone) needs "nullable" beside its
-            // $ref, which OpenAPI 3.0 only allows through allOf: without it generated clients reject nulls.
+            // Keeps a nullable object member's null marker beside its $ref (allOf), for NullableReferencesDocumentFilter
+            // to rewrite as one of the object or null.
             o.UseAllOfToExtendReferenceSchemas();
             o.NonNullableReferenceTypesAsRequired();
             o.CustomOperationIds(api => api.ActionDescriptor.EndpointMetadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName);
@@ -50,7 +55,12 @@ internal static class OpenApiSetup
 
     public static void UseOpenApiDocument(this WebApplication app)
     {
-        app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.{extension:regex(^(json|ya?ml)$)}");
+        app.UseSwagger(o =>
+        {
+            o.RouteTemplate = "openapi/{documentName}.{extension:regex(^(json|ya?ml)$)}";
+            // 3.1's schemas are JSON Schema: null is a type, so nullable members validate and generate the same everywhere.
+            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+        });
         app.UseSwaggerUI(o =>
         {
             o.RoutePrefix = "docs";
@@ -64,16 +74,21 @@ internal static class OpenApiSetup
         public void Apply(OpenApiOperation operation, OperationFilterContext context)
         {
             operation.Responses ??= new OpenApiResponses();
-            operation.Responses.TryAdd("503", new OpenApiResponse { Description = "The database is unavailable; retry after the Retry-After seconds." });
-            if (context.ApiDescription.RelativePath?.StartsWith("health", StringComparison.Ordinal) != true)
-                operation.Responses.TryAdd("429", new OpenApiResponse
+            OpenApiResponse Problem(string description) => new()
+            {
+                Description = description,
+                Content = new Dictionary<string, IOpenApiMediaType>
                 {
-                    Description = "Rate limit reached (per key, or per client address without one); retry after the Retry-After seconds.",
-                });
+                    ["application/problem+json"] = new OpenApiMediaType { Schema = new OpenApiSchemaReference("ProblemDetails", context.Document) },
+                },
+            };
+            operation.Responses.TryAdd("503", Problem("The database is unavailable; retry after the Retry-After seconds."));
+            if (context.ApiDescription.RelativePath?.StartsWith("health", StringComparison.Ordinal) != true)
+                operation.Responses.TryAdd("429", Problem("Rate limit reached (per key, or per client address without one); retry after the Retry-After seconds."));
             if (operation.RequestBody is not null)
             {
-                operation.Responses.TryAdd("413", new OpenApiResponse { Description = "The request body is larger than the configured limit." });
-                operation.Responses.TryAdd("415", new OpenApiResponse { Description = "The body is not application/json." });
+                operation.Responses.TryAdd("413", Problem("The request body is larger than the configured limit."));
+                operation.Responses.TryAdd("415", Problem("The body is not of the media type the operation takes."));
             }
             var metadata = context.ApiDescription.ActionDescriptor.EndpointMetadata;
             if (!metadata.OfType<IAuthorizeData>().Any() || metadata.OfType<IAllowAnonymous>().Any())
@@ -83,9 +98,19 @@ internal static class OpenApiSetup
                 return;
             }
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuth.Scheme, context.Document)] = [] }];
-            operation.Responses.TryAdd("401", new OpenApiResponse { Description = "Missing, unknown or revoked API key." });
-            operation.Responses.TryAdd("403", new OpenApiResponse { Description = "The key's role may not do this." });
+            operation.Responses.TryAdd("401", Problem("Missing, unknown or revoked API key."));
+            operation.Responses.TryAdd("403", Problem("The key's role may not do this."));
         }
+    }
+
+    /// <summary>
+    /// Import and export bodies are NDJSON, text that OpenAPI can only call a string; the shape of each line is kept
+    /// among the schemas, so generated clients have a type to read a line into.
+    /// </summary>
+    private sealed class NdjsonLineDocumentFilter : IDocumentFilter
+    {
+        public void Apply(OpenApiDocument document, DocumentFilterContext context) =>
+            context.SchemaGenerator.GenerateSchema(typeof(HeadlessNews.Api.Features.Transfer.ArticleRecord), context.SchemaRepository);
     }
 
     /// <summary>What each group of operations is for, shown in the UI and in generated clients.</summary>

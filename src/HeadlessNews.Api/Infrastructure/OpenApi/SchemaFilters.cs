@@ -26,8 +26,8 @@ internal sealed class AllowedValuesSchemaFilter : ISchemaFilter
 /// Gives every object schema an example, built from its properties' own examples (from the XML comments), their
 /// enums and formats, so the document and the UI show a whole, valid instance of each shape.
 /// </summary>
-// The document is OpenAPI 3.0, whose schemas have one `example`; Microsoft.OpenApi marks that member obsolete in
-// favour of 3.1's `examples`, which 3.0 cannot hold.
+// One `example` per schema, which 3.1 keeps for compatibility; Microsoft.OpenApi marks that member obsolete in
+// favour of `examples`, which Redocly and the UI do not show as the schema's example.
 #pragma warning disable CS0618
 internal sealed class SchemaExamplesDocumentFilter : IDocumentFilter
 {
@@ -36,12 +36,6 @@ internal sealed class SchemaExamplesDocumentFilter : IDocumentFilter
         var schemas = document.Components?.Schemas;
         if (schemas is null)
             return;
-        // OpenAPI 3.0.4: "nullable" needs a "type" beside it, also on an allOf-wrapped $ref.
-        foreach (var property in schemas.Values.SelectMany(s => s.Properties?.Values ?? []).OfType<OpenApiSchema>())
-        {
-            if (property.AllOf is { Count: > 0 } && property.Type is { } t && t.HasFlag(JsonSchemaType.Null))
-                property.Type = JsonSchemaType.Object | JsonSchemaType.Null;
-        }
         foreach (var (name, schema) in schemas)
         {
             if (schema is OpenApiSchema { Example: null, Properties.Count: > 0 } concrete)
@@ -66,6 +60,8 @@ internal sealed class SchemaExamplesDocumentFilter : IDocumentFilter
             return values[0]?.DeepClone();
         if (schema.AllOf is { Count: > 0 } all)
             return Example(all[0], schemas, seen, path);
+        if (schema.OneOf is { Count: > 0 } choices)
+            return Example(choices[0], schemas, seen, path);
         if (schema.Properties is { Count: > 0 } properties)
         {
             var result = new JsonObject();

@@ -102,6 +102,20 @@ public sealed class FeedTests : ApiTestBase
     }
 
     [Test]
+    public async Task JsonFeedLeavesOutASummaryTheArticleDoesNotHave()
+    {
+        // JSON Feed 1.1's members are strings or absent: a null would break strict readers.
+        var (id, version) = await CreateArticleAsync("no-standfirst", extra: new { summary = (string?)null });
+        await PublishAsync(id, version);
+        await CreatePublishedAsync("with-standfirst");
+        var items = JsonNode.Parse(await Anonymous.GetStringAsync("/feeds/feed.json"))!["items"]!.AsArray().Select(i => i!.AsObject()).ToList();
+        var without = items.Single(i => i["url"]!.GetValue<string>().EndsWith("no-standfirst"));
+        var with = items.Single(i => i["url"]!.GetValue<string>().EndsWith("with-standfirst"));
+        Assert.That(without.ContainsKey("summary"), Is.False, without.ToJsonString());
+        Assert.That(with["summary"]!.GetValue<string>(), Is.EqualTo("About with-standfirst."));
+    }
+
+    [Test]
     public async Task TagFeedsListOnlyThatTagsPublishedArticlesAndUnknownTagsAre404()
     {
         await ArrangeNewsroomAsync();
