@@ -21,6 +21,28 @@ internal static class ArticleBody
         .UseAutoIdentifiers(Markdig.Extensions.AutoIdentifiers.AutoIdentifierOptions.GitHub)
         .Build();
 
+    /// <summary>
+    /// The most headings a body may have: Markdig makes each heading's anchor unique by trying "-1", "-2", … in turn,
+    /// so its time grows with the square of the number of headings that share a text (20,000 took minutes).
+    /// </summary>
+    public const int MaxHeadings = 500;
+
+    /// <summary>
+    /// The deepest a body may nest block quotes, list items and inline elements (emphasis, links) in one another:
+    /// Markdig refuses a document nested deeper than 128 with an exception, and the renderer recurses per level.
+    /// </summary>
+    public const int MaxNesting = 32;
+
+    // The same syntax without heading anchors, which would cost what MaxHeadings guards against before it is counted.
+    private static readonly MarkdownPipeline CheckPipeline = CreateCheckPipeline();
+
+    private static MarkdownPipeline CreateCheckPipeline()
+    {
+        var builder = new MarkdownPipelineBuilder().UseAdvancedExtensions();
+        builder.Extensions.RemoveAll(e => e is Markdig.Extensions.AutoIdentifiers.AutoIdentifierExtension);
+        return builder.Build();
+    }
+
     // Markdown may carry raw HTML; whatever survives here is safe to put into a page as is:
     // no script, iframe, style sheet, event-handler attribute or javascript: URL.
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
@@ -40,6 +62,57 @@ internal static class ArticleBody
             sanitizer.AllowedAttributes.Remove(attribute);
         sanitizer.AllowedSchemes.Add("mailto");
         return sanitizer;
+    }
+
+    /// <summary>
+    /// Why this body cannot be stored, in words for the bodyMarkdown field, or null when it can: at most
+    /// <see cref="MaxHeadings"/> headings and <see cref="MaxNesting"/> levels of nesting, which keeps rendering time in
+    /// proportion to the body's length (bench: `markdown`).
+    /// </summary>
+    public static string? Limits(string? markdown)
+    {
+        if (string.IsNullOrEmpty(markdown))
+            return null;
+        var tooDeep = $"bodyMarkdown must not nest block quotes, lists, emphasis or links more than {MaxNesting} levels deep.";
+        MarkdownDocument document;
+        try
+        {
+            document = Markdown.Parse(markdown, CheckPipeline);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig's own limit, for nesting far beyond ours (it stops parsing as soon as it sees it).
+            return tooDeep;
+        }
+        var headings = 0;
+        var pending = new Stack<(MarkdownObject Node, int Depth)>();
+        pending.Push((document, 0));
+        while (pending.TryPop(out var item))
+        {
+            var (node, depth) = item;
+            if (node is HeadingBlock && ++headings > MaxHeadings)
+                return $"bodyMarkdown may have at most {MaxHeadings} headings.";
+            // A list counts once per level (its items), a leaf block's own inline holder not at all.
+            if (node is ContainerBlock and not MarkdownDocument and not ListBlock || node is ContainerInline { Parent: not null })
+                depth++;
+            if (depth > MaxNesting)
+                return tooDeep;
+            switch (node)
+            {
+                case ContainerBlock container:
+                    foreach (var child in container)
+                        pending.Push((child, depth));
+                    break;
+                case LeafBlock { Inline: { } inline }:
+                    pending.Push((inline, depth));
+                    break;
+                case ContainerInline container:
+                    foreach (var child in container)
+                        pending.Push((child, depth));
+                    break;
+            }
+        }
+        return null;
     }
 
     internal static string Sanitize(string html) => Sanitizer.Sanitize(html);
