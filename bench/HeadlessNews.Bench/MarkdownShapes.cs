@@ -39,10 +39,10 @@ internal static class MarkdownShapes
         ("entities", n => Fill(n, "&amp;&#123;")),
     ];
 
-    public static int Run(int bytes)
+    public static int Run(int bytes, string? only = null)
     {
         Console.WriteLine($"{"shape",-30} {"size",10} {"check ms",10} {"render ms",10} {"accepted",9}");
-        foreach (var (name, make) in Shapes)
+        foreach (var (name, make) in Shapes.Where(s => only is null || s.Name.Contains(only, StringComparison.OrdinalIgnoreCase)))
         {
             foreach (var size in new[] { bytes / 16, bytes / 8, bytes / 4, bytes / 2, bytes })
             {

@@ -112,7 +112,51 @@ internal static class ArticleBody
                     break;
             }
         }
-        return null;
+        return RawHtmlDepth(document) > MaxNesting
+            ? $"bodyMarkdown must not nest HTML elements more than {MaxNesting} levels deep (an element left open counts until it is closed)."
+            : null;
+    }
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> VoidTags = new[]
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>
+    /// How deep the body's raw HTML opens elements in one another, at most: the sanitizer's HTML parser takes time
+    /// out of proportion to the length for deeply nested (or never closed) elements, which Markdown's own structure
+    /// does not show.
+    /// </summary>
+    private static int RawHtmlDepth(MarkdownDocument document)
+    {
+        int depth = 0, deepest = 0;
+        foreach (var node in document.Descendants())
+        {
+            var html = node switch
+            {
+                HtmlInline inline => inline.Tag.AsSpan(),
+                HtmlBlock block => block.Lines.ToString().AsSpan(),
+                _ => default,
+            };
+            for (var at = 0; at + 1 < html.Length; at++)
+            {
+                if (html[at] != '<')
+                    continue;
+                var closing = html[at + 1] == '/';
+                var start = closing ? at + 2 : at + 1;
+                var end = start;
+                while (end < html.Length && char.IsAsciiLetterOrDigit(html[end]))
+                    end++;
+                if (end == start || !char.IsAsciiLetter(html[start]) || VoidTags.Contains(html[start..end]))
+                    continue;
+                var close = html[end..].IndexOf('>');
+                if (closing)
+                    depth = Math.Max(0, depth - 1);
+                else if (close < 1 || html[end + close - 1] != '/')
+                    deepest = Math.Max(deepest, ++depth);
+            }
+        }
+        return deepest;
     }
 
     internal static string Sanitize(string html) => Sanitizer.Sanitize(html);
