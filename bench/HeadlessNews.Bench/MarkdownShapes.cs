@@ -36,6 +36,8 @@ internal static class MarkdownShapes
         ("emphasis at the limit, repeated", n => Fill(n, string.Concat(Enumerable.Repeat("*a _b ", ArticleBody.MaxNesting / 2)) + "\n\n")),
         ("table of pipes", n => "a|b\n-|-\n" + Fill(n - 8, "|")),
         ("raw HTML tags", n => Fill(n, "<a><b>")),
+        ("raw HTML, closed", n => Fill(n, "<b>x</b> <i>y</i>\n")),
+        ("table at the limit, prose", n => AtTheStart(n, Table(4_980, columns: 4) + "\n\n", "Plain words in a paragraph.\n\n")),
         ("entities", n => Fill(n, "&amp;&#123;")),
     ];
 

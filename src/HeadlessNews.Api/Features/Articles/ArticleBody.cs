@@ -33,6 +33,12 @@ internal static class ArticleBody
     /// </summary>
     public const int MaxNesting = 32;
 
+    /// <summary>
+    /// The most table cells a body may have: the sanitizer's HTML parser handles tables far more slowly than other
+    /// text, and more so the larger the table (a 250 KB table took 20 s).
+    /// </summary>
+    public const int MaxTableCells = 2_000;
+
     // The same syntax without heading anchors, which would cost what MaxHeadings guards against before it is counted.
     private static readonly MarkdownPipeline CheckPipeline = CreateCheckPipeline();
 
@@ -66,14 +72,16 @@ internal static class ArticleBody
 
     /// <summary>
     /// Why this body cannot be stored, in words for the bodyMarkdown field, or null when it can: at most
-    /// <see cref="MaxHeadings"/> headings and <see cref="MaxNesting"/> levels of nesting, which keeps rendering time in
-    /// proportion to the body's length (bench: `markdown`).
+    /// <see cref="MaxHeadings"/> headings, <see cref="MaxTableCells"/> table cells and <see cref="MaxNesting"/> levels of
+    /// nesting, which keeps rendering time in proportion to the body's length (bench: `markdown`).
     /// </summary>
     public static string? Limits(string? markdown)
     {
         if (string.IsNullOrEmpty(markdown))
             return null;
         var tooDeep = $"bodyMarkdown must not nest block quotes, lists, emphasis or links more than {MaxNesting} levels deep.";
+        if (ScanLimits(markdown, tooDeep) is { } scanned)
+            return scanned;
         MarkdownDocument document;
         try
         {
@@ -84,7 +92,7 @@ internal static class ArticleBody
             // Markdig's own limit, for nesting far beyond ours (it stops parsing as soon as it sees it).
             return tooDeep;
         }
-        var headings = 0;
+        int headings = 0, cells = 0;
         var pending = new Stack<(MarkdownObject Node, int Depth)>();
         pending.Push((document, 0));
         while (pending.TryPop(out var item))
@@ -92,6 +100,8 @@ internal static class ArticleBody
             var (node, depth) = item;
             if (node is HeadingBlock && ++headings > MaxHeadings)
                 return $"bodyMarkdown may have at most {MaxHeadings} headings.";
+            if (node is Markdig.Extensions.Tables.TableCell && ++cells > MaxTableCells)
+                return $"bodyMarkdown may have at most {MaxTableCells:N0} table cells.";
             // A list counts once per level (its items), a leaf block's own inline holder not at all.
             if (node is ContainerBlock and not MarkdownDocument and not ListBlock || node is ContainerInline { Parent: not null })
                 depth++;
@@ -116,6 +126,58 @@ internal static class ArticleBody
             ? $"bodyMarkdown must not nest HTML elements more than {MaxNesting} levels deep (an element left open counts until it is closed)."
             : null;
     }
+
+    /// <summary>
+    /// What Markdig takes time out of proportion to the length for before it reaches its own limit, found without
+    /// parsing: lines that open many block quotes or list items at once (each line costs Markdig as many steps as
+    /// the containers it is in), and many link openings ("](") in a stretch without whitespace (each makes Markdig
+    /// read the rest of the stretch as a possible link target). Both are allowed twice the nesting limit, so that
+    /// only bodies the parse would refuse anyway (or nothing but long link chains) stop here.
+    /// </summary>
+    private static string? ScanLimits(string markdown, string tooDeep)
+    {
+        var atLineStart = true;
+        int prefix = 0, linksInStretch = 0;
+        for (var i = 0; i < markdown.Length; i++)
+        {
+            var c = markdown[i];
+            if (c is '\n' or '\r')
+            {
+                (atLineStart, prefix, linksInStretch) = (true, 0, 0);
+                continue;
+            }
+            if (char.IsWhiteSpace(c))
+                linksInStretch = 0;
+            else if (c == ']' && i + 1 < markdown.Length && markdown[i + 1] == '(' && ++linksInStretch > 2 * MaxNesting)
+                return $"bodyMarkdown must not chain more than {2 * MaxNesting} links or images without a space between them.";
+            if (!atLineStart)
+                continue;
+            // Two columns of indentation, a '>' or a list marker each open at most one more level.
+            if (c is ' ' or '\t' && i + 1 < markdown.Length && markdown[i + 1] is ' ' or '\t')
+            {
+                prefix++;
+                i++;
+            }
+            else if (c == '>' || c is '-' or '+' or '*' && NextIsSpace(markdown, i))
+                prefix++;
+            else if (char.IsAsciiDigit(c))
+            {
+                while (i + 1 < markdown.Length && char.IsAsciiDigit(markdown[i + 1]))
+                    i++;
+                if (i + 1 < markdown.Length && markdown[i + 1] is '.' or ')' && NextIsSpace(markdown, i + 1))
+                    (i, prefix) = (i + 1, prefix + 1);
+                else
+                    atLineStart = false;
+            }
+            else if (c is not (' ' or '\t'))
+                atLineStart = false;
+            if (prefix > 2 * MaxNesting)
+                return tooDeep;
+        }
+        return null;
+    }
+
+    private static bool NextIsSpace(string text, int at) => at + 1 < text.Length && text[at + 1] is ' ' or '\t';
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> VoidTags = new[]
     {
