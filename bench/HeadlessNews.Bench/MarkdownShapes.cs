@@ -37,6 +37,8 @@ internal static class MarkdownShapes
         ("table of pipes", n => "a|b\n-|-\n" + Fill(n - 8, "|")),
         ("raw HTML tags", n => Fill(n, "<a><b>")),
         ("raw HTML, closed", n => Fill(n, "<b>x</b> <i>y</i>\n")),
+        ("raw HTML at the limit, prose", n => AtTheStart(n, Fill(n, "<b>x</b> <i>y</i>\n", ArticleBody.MaxRawHtmlTags / 4) + "\n", "Plain words in a paragraph.\n\n")),
+        ("one raw tag, links paragraph", n => "<b>x</b>\n\n" + Fill(n - 10, "[a](https://e.org) ")),
         ("table at the limit, prose", n => AtTheStart(n, Table(4_980, columns: 4) + "\n\n", "Plain words in a paragraph.\n\n")),
         ("entities", n => Fill(n, "&amp;&#123;")),
     ];

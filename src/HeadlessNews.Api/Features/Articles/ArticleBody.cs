@@ -39,6 +39,9 @@ internal static class ArticleBody
     /// </summary>
     public const int MaxTableCells = 2_000;
 
+    /// <summary>The most raw HTML tags (opening and closing) a body may have; see <see cref="RawHtml"/>.</summary>
+    public const int MaxRawHtmlTags = 1_000;
+
     // The same syntax without heading anchors, which would cost what MaxHeadings guards against before it is counted.
     private static readonly MarkdownPipeline CheckPipeline = CreateCheckPipeline();
 
@@ -72,8 +75,8 @@ internal static class ArticleBody
 
     /// <summary>
     /// Why this body cannot be stored, in words for the bodyMarkdown field, or null when it can: at most
-    /// <see cref="MaxHeadings"/> headings, <see cref="MaxTableCells"/> table cells and <see cref="MaxNesting"/> levels of
-    /// nesting, which keeps rendering time in proportion to the body's length (bench: `markdown`).
+    /// <see cref="MaxHeadings"/> headings, <see cref="MaxTableCells"/> table cells, <see cref="MaxRawHtmlTags"/> raw HTML
+    /// tags and <see cref="MaxNesting"/> levels of nesting, which keeps rendering time in proportion to the body's length (bench: `markdown`).
     /// </summary>
     public static string? Limits(string? markdown)
     {
@@ -122,7 +125,10 @@ internal static class ArticleBody
                     break;
             }
         }
-        return RawHtmlDepth(document) > MaxNesting
+        var (deepest, tags) = RawHtml(document);
+        if (tags > MaxRawHtmlTags)
+            return $"bodyMarkdown may have at most {MaxRawHtmlTags:N0} raw HTML tags.";
+        return deepest > MaxNesting
             ? $"bodyMarkdown must not nest HTML elements more than {MaxNesting} levels deep (an element left open counts until it is closed)."
             : null;
     }
@@ -185,13 +191,13 @@ internal static class ArticleBody
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
-    /// How deep the body's raw HTML opens elements in one another, at most: the sanitizer's HTML parser takes time
-    /// out of proportion to the length for deeply nested (or never closed) elements, which Markdown's own structure
-    /// does not show.
+    /// How deep the body's raw HTML opens elements in one another, at most, and how many tags it has: the sanitizer
+    /// takes time out of proportion to the length for deeply nested (or never closed) elements, which Markdown's own
+    /// structure does not show, and for many elements side by side (twice the tags took four times as long).
     /// </summary>
-    private static int RawHtmlDepth(MarkdownDocument document)
+    private static (int Deepest, int Tags) RawHtml(MarkdownDocument document)
     {
-        int depth = 0, deepest = 0;
+        int depth = 0, deepest = 0, tags = 0;
         foreach (var node in document.Descendants())
         {
             var html = node switch
@@ -209,7 +215,10 @@ internal static class ArticleBody
                 var end = start;
                 while (end < html.Length && char.IsAsciiLetterOrDigit(html[end]))
                     end++;
-                if (end == start || !char.IsAsciiLetter(html[start]) || VoidTags.Contains(html[start..end]))
+                if (end == start || !char.IsAsciiLetter(html[start]))
+                    continue;
+                tags++;
+                if (VoidTags.Contains(html[start..end]))
                     continue;
                 var close = html[end..].IndexOf('>');
                 if (closing)
@@ -218,7 +227,7 @@ internal static class ArticleBody
                     deepest = Math.Max(deepest, ++depth);
             }
         }
-        return deepest;
+        return (deepest, tags);
     }
 
     internal static string Sanitize(string html) => Sanitizer.Sanitize(html);

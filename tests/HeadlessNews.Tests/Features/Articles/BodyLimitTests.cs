@@ -26,6 +26,7 @@ public sealed class BodyLimitTests : ApiTestBase
         new object[] { "headings", Repeat("## Heading\n\n", ArticleBody.MaxHeadings + 1) },
         new object[] { "table cells", "|a|b|\n|-|-|\n" + Repeat("|c|d|\n", ArticleBody.MaxTableCells / 2) },
         new object[] { "raw HTML left open", Repeat("<b><i>", 40) + "x" },
+        new object[] { "raw HTML tags", Repeat("<b>x</b> ", ArticleBody.MaxRawHtmlTags / 2 + 1) },
     ];
 
     [TestCaseSource(nameof(TooMuch))]
@@ -46,7 +47,7 @@ public sealed class BodyLimitTests : ApiTestBase
         new object[] { "quotes", Repeat(">", ArticleBody.MaxNesting) + " x" },
         new object[] { "lists", string.Join('\n', Enumerable.Range(0, ArticleBody.MaxNesting).Select(i => Repeat("  ", i) + "- x")) },
         new object[] { "table cells", "|a|b|\n|-|-|\n" + Repeat("|c|d|\n", ArticleBody.MaxTableCells / 2 - 1) },
-        new object[] { "raw HTML closed", Repeat("<b>x</b> ", 2_000) },
+        new object[] { "raw HTML closed", Repeat("<b>x</b> ", ArticleBody.MaxRawHtmlTags / 2) },
         new object[] { "links with spaces", Repeat("[a](https://example.org/a) ", 2_000) },
     ];
 
