@@ -21,6 +21,37 @@ internal static class ArticleBody
         .UseAutoIdentifiers(Markdig.Extensions.AutoIdentifiers.AutoIdentifierOptions.GitHub)
         .Build();
 
+    /// <summary>
+    /// The most headings a body may have: Markdig makes each heading's anchor unique by trying "-1", "-2", … in turn,
+    /// so its time grows with the square of the number of headings that share a text (20,000 took minutes).
+    /// </summary>
+    public const int MaxHeadings = 500;
+
+    /// <summary>
+    /// The deepest a body may nest block quotes, list items and inline elements (emphasis, links) in one another:
+    /// Markdig refuses a document nested deeper than 128 with an exception, and the renderer recurses per level.
+    /// </summary>
+    public const int MaxNesting = 32;
+
+    /// <summary>
+    /// The most table cells a body may have: the sanitizer's HTML parser handles tables far more slowly than other
+    /// text, and more so the larger the table (a 250 KB table took 20 s).
+    /// </summary>
+    public const int MaxTableCells = 2_000;
+
+    /// <summary>The most raw HTML tags (opening and closing) a body may have; see <see cref="RawHtml"/>.</summary>
+    public const int MaxRawHtmlTags = 1_000;
+
+    // The same syntax without heading anchors, which would cost what MaxHeadings guards against before it is counted.
+    private static readonly MarkdownPipeline CheckPipeline = CreateCheckPipeline();
+
+    private static MarkdownPipeline CreateCheckPipeline()
+    {
+        var builder = new MarkdownPipelineBuilder().UseAdvancedExtensions();
+        builder.Extensions.RemoveAll(e => e is Markdig.Extensions.AutoIdentifiers.AutoIdentifierExtension);
+        return builder.Build();
+    }
+
     // Markdown may carry raw HTML; whatever survives here is safe to put into a page as is:
     // no script, iframe, style sheet, event-handler attribute or javascript: URL.
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
@@ -40,6 +71,163 @@ internal static class ArticleBody
             sanitizer.AllowedAttributes.Remove(attribute);
         sanitizer.AllowedSchemes.Add("mailto");
         return sanitizer;
+    }
+
+    /// <summary>
+    /// Why this body cannot be stored, in words for the bodyMarkdown field, or null when it can: at most
+    /// <see cref="MaxHeadings"/> headings, <see cref="MaxTableCells"/> table cells, <see cref="MaxRawHtmlTags"/> raw HTML
+    /// tags and <see cref="MaxNesting"/> levels of nesting, which keeps rendering time in proportion to the body's length (bench: `markdown`).
+    /// </summary>
+    public static string? Limits(string? markdown)
+    {
+        if (string.IsNullOrEmpty(markdown))
+            return null;
+        var tooDeep = $"bodyMarkdown must not nest block quotes, lists, emphasis or links more than {MaxNesting} levels deep.";
+        if (ScanLimits(markdown, tooDeep) is { } scanned)
+            return scanned;
+        MarkdownDocument document;
+        try
+        {
+            document = Markdown.Parse(markdown, CheckPipeline);
+        }
+        catch (ArgumentException)
+        {
+            // Markdig's own limit, for nesting far beyond ours (it stops parsing as soon as it sees it).
+            return tooDeep;
+        }
+        int headings = 0, cells = 0;
+        var pending = new Stack<(MarkdownObject Node, int Depth)>();
+        pending.Push((document, 0));
+        while (pending.TryPop(out var item))
+        {
+            var (node, depth) = item;
+            if (node is HeadingBlock && ++headings > MaxHeadings)
+                return $"bodyMarkdown may have at most {MaxHeadings} headings.";
+            if (node is Markdig.Extensions.Tables.TableCell && ++cells > MaxTableCells)
+                return $"bodyMarkdown may have at most {MaxTableCells:N0} table cells.";
+            // A list counts once per level (its items), a leaf block's own inline holder not at all.
+            if (node is ContainerBlock and not MarkdownDocument and not ListBlock || node is ContainerInline { Parent: not null })
+                depth++;
+            if (depth > MaxNesting)
+                return tooDeep;
+            switch (node)
+            {
+                case ContainerBlock container:
+                    foreach (var child in container)
+                        pending.Push((child, depth));
+                    break;
+                case LeafBlock { Inline: { } inline }:
+                    pending.Push((inline, depth));
+                    break;
+                case ContainerInline container:
+                    foreach (var child in container)
+                        pending.Push((child, depth));
+                    break;
+            }
+        }
+        var (deepest, tags) = RawHtml(document);
+        if (tags > MaxRawHtmlTags)
+            return $"bodyMarkdown may have at most {MaxRawHtmlTags:N0} raw HTML tags.";
+        return deepest > MaxNesting
+            ? $"bodyMarkdown must not nest HTML elements more than {MaxNesting} levels deep (an element left open counts until it is closed)."
+            : null;
+    }
+
+    /// <summary>
+    /// What Markdig takes time out of proportion to the length for before it reaches its own limit, found without
+    /// parsing: lines that open many block quotes or list items at once (each line costs Markdig as many steps as
+    /// the containers it is in), and many link openings ("](") in a stretch without whitespace (each makes Markdig
+    /// read the rest of the stretch as a possible link target). Both are allowed twice the nesting limit, so that
+    /// only bodies the parse would refuse anyway (or nothing but long link chains) stop here.
+    /// </summary>
+    private static string? ScanLimits(string markdown, string tooDeep)
+    {
+        var atLineStart = true;
+        int prefix = 0, linksInStretch = 0;
+        for (var i = 0; i < markdown.Length; i++)
+        {
+            var c = markdown[i];
+            if (c is '\n' or '\r')
+            {
+                (atLineStart, prefix, linksInStretch) = (true, 0, 0);
+                continue;
+            }
+            if (char.IsWhiteSpace(c))
+                linksInStretch = 0;
+            else if (c == ']' && i + 1 < markdown.Length && markdown[i + 1] == '(' && ++linksInStretch > 2 * MaxNesting)
+                return $"bodyMarkdown must not chain more than {2 * MaxNesting} links or images without a space between them.";
+            if (!atLineStart)
+                continue;
+            // Two columns of indentation, a '>' or a list marker each open at most one more level.
+            if (c is ' ' or '\t' && i + 1 < markdown.Length && markdown[i + 1] is ' ' or '\t')
+            {
+                prefix++;
+                i++;
+            }
+            else if (c == '>' || c is '-' or '+' or '*' && NextIsSpace(markdown, i))
+                prefix++;
+            else if (char.IsAsciiDigit(c))
+            {
+                while (i + 1 < markdown.Length && char.IsAsciiDigit(markdown[i + 1]))
+                    i++;
+                if (i + 1 < markdown.Length && markdown[i + 1] is '.' or ')' && NextIsSpace(markdown, i + 1))
+                    (i, prefix) = (i + 1, prefix + 1);
+                else
+                    atLineStart = false;
+            }
+            else if (c is not (' ' or '\t'))
+                atLineStart = false;
+            if (prefix > 2 * MaxNesting)
+                return tooDeep;
+        }
+        return null;
+    }
+
+    private static bool NextIsSpace(string text, int at) => at + 1 < text.Length && text[at + 1] is ' ' or '\t';
+
+    private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> VoidTags = new[]
+    {
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr",
+    }.ToFrozenSet(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+
+    /// <summary>
+    /// How deep the body's raw HTML opens elements in one another, at most, and how many tags it has: the sanitizer
+    /// takes time out of proportion to the length for deeply nested (or never closed) elements, which Markdown's own
+    /// structure does not show, and for many elements side by side (twice the tags took four times as long).
+    /// </summary>
+    private static (int Deepest, int Tags) RawHtml(MarkdownDocument document)
+    {
+        int depth = 0, deepest = 0, tags = 0;
+        foreach (var node in document.Descendants())
+        {
+            var html = node switch
+            {
+                HtmlInline inline => inline.Tag.AsSpan(),
+                HtmlBlock block => block.Lines.ToString().AsSpan(),
+                _ => default,
+            };
+            for (var at = 0; at + 1 < html.Length; at++)
+            {
+                if (html[at] != '<')
+                    continue;
+                var closing = html[at + 1] == '/';
+                var start = closing ? at + 2 : at + 1;
+                var end = start;
+                while (end < html.Length && char.IsAsciiLetterOrDigit(html[end]))
+                    end++;
+                if (end == start || !char.IsAsciiLetter(html[start]))
+                    continue;
+                tags++;
+                if (VoidTags.Contains(html[start..end]))
+                    continue;
+                var close = html[end..].IndexOf('>');
+                if (closing)
+                    depth = Math.Max(0, depth - 1);
+                else if (close < 1 || html[end + close - 1] != '/')
+                    deepest = Math.Max(deepest, ++depth);
+            }
+        }
+        return (deepest, tags);
     }
 
     internal static string Sanitize(string html) => Sanitizer.Sanitize(html);

@@ -6,12 +6,19 @@ namespace HeadlessNews.Api.Features.Articles;
 
 internal sealed class ArticleWriteValidator : AbstractValidator<ArticleWrite>
 {
+    private const int MaxBodyLength = 200_000;
+
     public ArticleWriteValidator()
     {
         RuleFor(a => a.Slug).NotEmpty().Slug(200);
         RuleFor(a => a.Title).NotEmpty().CleanText(300);
         RuleFor(a => a.Summary).CleanText(1000, multiline: true);
-        RuleFor(a => a.BodyMarkdown).CleanText(200_000, multiline: true);
+        RuleFor(a => a.BodyMarkdown).CleanText(MaxBodyLength, multiline: true);
+        RuleFor(a => a.BodyMarkdown).Custom((body, context) =>
+        {
+            if (ArticleBody.Limits(body) is { } problem)
+                context.AddFailure(problem);
+        }).When(a => a.BodyMarkdown is not { Length: > MaxBodyLength });
         RuleFor(a => a.Tags).Must(t => t is null || t.Count <= 30).WithMessage("tags may name at most 30 tags.")
             .Must(t => t is null || t.Distinct().Count() == t.Count).WithMessage("tags must not repeat a slug.");
         RuleForEach(a => a.Tags).NotEmpty().Slug(100);

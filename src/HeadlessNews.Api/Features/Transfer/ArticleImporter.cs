@@ -112,9 +112,16 @@ internal sealed class ArticleImporter(
             progress?.Report(run.Lines);
         }
 
-        while (await reader.ReadLineAsync(ct) is { } text)
+        var lines = new ImportLines(reader);
+        while (await lines.ReadAsync(ct) is { } line)
         {
             number++;
+            if (line.Text is not { } text)
+            {
+                run.Lines++;
+                run.Fail(number, null, $"The line is longer than {ImportLines.MaxChars:N0} characters; it was not read as an article.");
+                continue;
+            }
             if (string.IsNullOrWhiteSpace(text))
                 continue;
             run.Lines++;

@@ -93,6 +93,22 @@ public sealed class TransferTests : ApiTestBase
     }
 
     [Test]
+    public async Task ALineLongerThanTheLimitIsReportedWithoutBeingReadWhileTheLinesAroundItAreImported()
+    {
+        string Line(string slug, string body = "") => $$"""{"slug":"{{slug}}","title":"Title of {{slug}}","status":"draft","bodyMarkdown":"{{body}}"}""";
+        var huge = Line("huge", new string('x', HeadlessNews.Api.Features.Transfer.ImportLines.MaxChars));
+        var file = Line("before") + "\r\n" + huge + "\n" + Line("after") + "\r" + Line("last");
+
+        var summary = await ImportAsync(file);
+
+        var error = summary["errors"]!.AsArray().Single()!;
+        Assert.That(error["line"]!.GetValue<int>(), Is.EqualTo(2));
+        Assert.That(error["message"]!.GetValue<string>(), Does.Contain("longer than"));
+        Assert.That(summary["created"]!.GetValue<int>(), Is.EqualTo(3), summary.ToJsonString());
+        Assert.That(await SqlAsync<long>("select count(*) from articles where slug in ('before', 'after', 'last')"), Is.EqualTo(3));
+    }
+
+    [Test]
     public async Task BadLinesAreReportedByNumberAndWriteNothingWhileGoodLinesAreCommitted()
     {
         await CreateTagAsync("ports", "topic", "Ports");
