@@ -10,14 +10,14 @@ answer 410, and then:
 It prints: acknowledged writes lost, duplicates, stuck keys (a retry refused with 409 after the claim's lease), 5xx
 other than 503, seconds until writes succeed again after each fault, and webhook events lost per receiver.
 """
-import http.server, json, os, signal, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
+import http.client, http.server, json, os, signal, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
 from concurrent.futures import ThreadPoolExecutor
 
 API_DLL, CS, PG_DATA, PG_PORT = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 PG_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "local-postgres.sh")
 API_PORT, KEY = int(os.environ.get("API_PORT", "5185")), "faults-admin"
 API = f"http://127.0.0.1:{API_PORT}"
-WORKERS, PER_PHASE = 8, int(os.environ.get("PER_PHASE", "200"))
+WORKERS, PER_PHASE = 8, int(os.environ.get("PER_PHASE", "1000"))
 
 
 def request(method, path, body=None, headers=None, timeout=30):
@@ -29,8 +29,8 @@ def request(method, path, body=None, headers=None, timeout=30):
             return r.status, r.read(), dict(r.headers)
     except urllib.error.HTTPError as e:
         return e.code, e.read(), dict(e.headers)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-        return None, b"", {}
+    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError):
+        return None, b"", {}  # no answer (or half of one): the write is not acknowledged
 
 
 # --- receivers -------------------------------------------------------------------------------------------------
@@ -84,7 +84,8 @@ def start_api():
                HeadlessNews__Webhooks__BackoffSeconds="1", HeadlessNews__Webhooks__MaxBackoffSeconds="3",
                HeadlessNews__Webhooks__AttemptTimeoutSeconds="2", HeadlessNews__Webhooks__MaxAttempts="100",
                HeadlessNews__Idempotency__LeaseSeconds="5", Logging__LogLevel__Default="Warning")
-    api = subprocess.Popen(["dotnet", API_DLL], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = open(os.path.join(os.path.dirname(PG_DATA), "bench-faults-api.log"), "a")
+    api = subprocess.Popen(["dotnet", API_DLL], env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.time() + 60
     while time.time() < deadline:
         if request("GET", "/health/ready", timeout=2)[0] == 200:
@@ -125,13 +126,19 @@ def burst(name, fault, prefix):
     recovered = {}
 
     def injector():
-        time.sleep(1.0)
+        # Mid-burst: once a tenth of it has been acknowledged.
+        while len([s for s in acknowledged if s.startswith(prefix)]) < PER_PHASE // 10:
+            time.sleep(0.01)
+        recovered["during"] = len([s for s in acknowledged if s.startswith(prefix)])
         recovered["fault_at"] = fault()
 
-    threading.Thread(target=injector).start()
+    thread = threading.Thread(target=injector)
+    thread.start()
     with ThreadPoolExecutor(WORKERS) as pool:
         list(pool.map(create_until_acknowledged, [f"{prefix}-{i}" for i in range(PER_PHASE)]))
-    return recovered.get("fault_at")
+    thread.join()
+    print(f"  the fault came after {recovered['during']} of {PER_PHASE} creates were acknowledged")
+    return recovered["fault_at"]
 
 
 def kill_and_restart():
@@ -159,7 +166,9 @@ def seconds_until_a_write_succeeds(since):
 
 start_api()
 for r in receivers:
-    request("POST", "/api/v1/manage/webhooks", {"url": r.url, "events": ["article.published"]})
+    status, body, _ = request("POST", "/api/v1/manage/webhooks", {"url": r.url, "events": ["article.published"]})
+    if status != 201:
+        sys.exit(f"subscribing {r.url} failed: {status} {body[:300]!r}")
 
 killed_at = burst("API killed (SIGKILL) mid-burst, restarted", kill_and_restart, "kill")
 print(f"  writes succeed again {seconds_until_a_write_succeeds(killed_at):.1f} s after the kill (process start included)")

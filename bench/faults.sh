@@ -3,7 +3,7 @@
 # Builds the API (Release), starts a throwaway PostgreSQL (.data/bench-faults-postgres, emptied each run) and runs
 # bench/faults.py against it: the API killed mid-burst, PostgreSQL stopped and started mid-burst, webhook receivers
 # that fail, hang or answer 410. Prints lost writes, duplicates, stuck keys, recovery seconds, lost events.
-# Knobs: PER_PHASE=200 BENCH_PG_PORT=54344 API_PORT=5185
+# Knobs: PER_PHASE=1000 BENCH_PG_PORT=54344 API_PORT=5185
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${BENCH_PG_PORT:-54344}
