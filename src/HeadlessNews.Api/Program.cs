@@ -51,6 +51,7 @@ builder.Services.AddRateLimits();
 // Editorial safety: audit trail, Idempotency-Key on management POSTs
 builder.Services.AddAuditTrail();
 builder.Services.AddSingleton<IdempotencyMiddleware>();
+builder.Services.AddSingleton<IdempotentAnswers>();
 builder.Services.AddScoped<ArticleImporter>();
 
 // The one write path for articles: revisions, events, change feed, purge

@@ -29,8 +29,7 @@ internal sealed record ArticleChange(Visibility Before, Visibility After, Articl
 /// to them, so "before" is always what partners were last told.
 /// </summary>
 internal sealed class ArticleWriter(
-    NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json, DeliveryCacheInvalidator cache,
-    ILogger<ArticleWriter> logger)
+    NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, IdempotentAnswers answers, DeliveryCacheInvalidator cache, ILogger<ArticleWriter> logger)
 {
     public delegate Task<ProblemHttpResult?> Change(NpgsqlConnection connection, NpgsqlTransaction tx, ArticleState state);
 
@@ -128,12 +127,9 @@ internal sealed class ArticleWriter(
     /// With an Idempotency-Key, the answer is stored in the write's own transaction: a retry after the process died
     /// between the commit and the answer replays it instead of running the write again. Null without a key.
     /// </summary>
-    private async Task<Action?> StoreAnswerAsync(HttpContext http, NpgsqlConnection connection, NpgsqlTransaction tx, int status, Article article,
+    private Task<Action?> StoreAnswerAsync(HttpContext http, NpgsqlConnection connection, NpgsqlTransaction tx, int status, Article article,
         string? location, CancellationToken ct) =>
-        http.Features.Get<IdempotencyClaim>() is { } claim
-            ? await claim.StoreWithWorkAsync(connection, tx, status, "application/json; charset=utf-8", location, ETags.ForVersion(article.Version),
-                System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(article, json.Value.SerializerOptions), ct)
-            : null;
+        answers.StoreAsync(http, connection, tx, status, article, location, ETags.ForVersion(article.Version), ct);
 
     /// <summary>
     /// The articles whose title words this one shares, for its related cards: derived data, worked out after the

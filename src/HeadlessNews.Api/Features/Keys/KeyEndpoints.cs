@@ -28,14 +28,20 @@ internal static class KeyEndpoints
         return group;
     }
 
-    private static async Task<Created<CreatedApiKey>> CreateKey(CreateKeyRequest request, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Created<CreatedApiKey>> CreateKey(
+        CreateKeyRequest request, HttpContext http, NpgsqlDataSource db, IdempotentAnswers answers, CancellationToken ct)
     {
         var key = ApiKeyAuth.NewKey();
-        await using var connection = db.CreateConnection();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await connection.QuerySingleAsync<ApiKey>(new CommandDefinition(KeySql.Insert,
-            new { request.Name, request.Role, Hash = ApiKeyAuth.Hash(key), Prefix = key[..10], request.RequestsPerMinute }, cancellationToken: ct));
-        return TypedResults.Created($"/api/v1/manage/keys/{row.Id}",
-            new CreatedApiKey(row.Id, row.Name, row.Role, row.KeyPrefix, row.CreatedAt, row.RequestsPerMinute, key));
+            new { request.Name, request.Role, Hash = ApiKeyAuth.Hash(key), Prefix = key[..10], request.RequestsPerMinute }, tx, cancellationToken: ct));
+        var location = $"/api/v1/manage/keys/{row.Id}";
+        var created = new CreatedApiKey(row.Id, row.Name, row.Role, row.KeyPrefix, row.CreatedAt, row.RequestsPerMinute, key);
+        var stored = await answers.StoreAsync(http, connection, tx, 201, created, location, null, ct);
+        await tx.CommitAsync(ct);
+        stored?.Invoke();
+        return TypedResults.Created(location, created);
     }
 
     private static async Task<Ok<KeyList>> ListKeys(NpgsqlDataSource db, CancellationToken ct)

@@ -57,16 +57,20 @@ internal static class TagEndpoints
         return TypedResults.Ok(tag);
     }
 
-    private static async Task<Created<Tag>> CreateTag(TagWrite tag, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
+    private static async Task<Created<Tag>> CreateTag(
+        TagWrite tag, HttpContext http, NpgsqlDataSource db, DeliveryCacheInvalidator cache, IdempotentAnswers answers, CancellationToken ct)
     {
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var id = await connection.ExecuteScalarAsync<Guid>(new CommandDefinition(TagSql.Insert, tag, tx, cancellationToken: ct));
         var created = await connection.QuerySingleAsync<Tag>(new CommandDefinition(TagSql.ById, new { id }, tx, cancellationToken: ct));
         await ContentEvents.TagWrittenAsync(connection, tx, EventTypes.TagCreated, created, ct);
+        var location = $"/api/v1/tags/{created.Slug}";
+        var stored = await answers.StoreAsync(http, connection, tx, 201, created, location, null, ct);
         await tx.CommitAsync(ct);
+        stored?.Invoke();
         await cache.InvalidateAsync(SurrogateKeys.Lists);
-        return TypedResults.Created($"/api/v1/tags/{created.Slug}", created);
+        return TypedResults.Created(location, created);
     }
 
     private static async Task<Results<Ok<Tag>, ProblemHttpResult>> UpdateTag(Guid id, TagWrite tag, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)

@@ -70,13 +70,20 @@ internal static class WebhookEndpoints
         return TypedResults.Ok(new WebhookList(rows.Select(r => r.ToContract()).ToList(), null));
     }
 
-    private static async Task<Created<WebhookCreated>> Create(WebhookWrite write, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Created<WebhookCreated>> Create(
+        WebhookWrite write, HttpContext http, NpgsqlDataSource db, IdempotentAnswers answers, CancellationToken ct)
     {
         var secret = NewSecret();
-        await using var connection = db.CreateConnection();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await connection.QuerySingleAsync<SubscriptionRow>(new CommandDefinition(WebhookSql.Insert,
-            new { write.Url, Events = write.Events.ToArray(), write.Description, write.Enabled, Secret = secret }, cancellationToken: ct));
-        return TypedResults.Created($"/api/v1/manage/webhooks/{row.Id}", WebhookCreated.Of(row.ToContract(), secret));
+            new { write.Url, Events = write.Events.ToArray(), write.Description, write.Enabled, Secret = secret }, tx, cancellationToken: ct));
+        var location = $"/api/v1/manage/webhooks/{row.Id}";
+        var created = WebhookCreated.Of(row.ToContract(), secret);
+        var stored = await answers.StoreAsync(http, connection, tx, 201, created, location, null, ct);
+        await tx.CommitAsync(ct);
+        stored?.Invoke();
+        return TypedResults.Created(location, created);
     }
 
     private static async Task<Results<Ok<WebhookSubscription>, ProblemHttpResult>> Get(Guid id, NpgsqlDataSource db, CancellationToken ct)
@@ -102,14 +109,22 @@ internal static class WebhookEndpoints
     }
 
     private static async Task<Results<Ok<RotatedSecret>, ProblemHttpResult>> RotateSecret(
-        Guid id, [FromBody] RotateSecretRequest? request, NpgsqlDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+        Guid id, [FromBody] RotateSecretRequest? request, HttpContext http, NpgsqlDataSource db, IdempotentAnswers answers,
+        IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var secret = NewSecret();
         var overlapSeconds = (request?.OverlapHours ?? options.Value.Webhooks.SecretOverlapHours) * 3600;
-        await using var connection = db.CreateConnection();
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<SubscriptionRow>(new CommandDefinition(WebhookSql.RotateSecret,
-            new { id, secret, overlapSeconds }, cancellationToken: ct));
-        return row is null ? Problems.NotFound("webhook subscription") : TypedResults.Ok(new RotatedSecret(secret, row.PreviousSecretValidUntil));
+            new { id, secret, overlapSeconds }, tx, cancellationToken: ct));
+        if (row is null)
+            return Problems.NotFound("webhook subscription");
+        var rotated = new RotatedSecret(secret, row.PreviousSecretValidUntil);
+        var stored = await answers.StoreAsync(http, connection, tx, 200, rotated, null, null, ct);
+        await tx.CommitAsync(ct);
+        stored?.Invoke();
+        return TypedResults.Ok(rotated);
     }
 
     private sealed record DeliveryRow(

@@ -178,7 +178,7 @@ internal sealed class IdempotencyMiddleware(
                 claim.KeyId, claim.Key, claim.Owner, status = response.StatusCode, contentType = response.ContentType,
                 location = response.Headers.Location.ToString() is { Length: > 0 } location ? location : null,
                 etag = response.Headers.ETag.ToString() is { Length: > 0 } etag ? etag : null,
-                body = Storable(http, buffer.ToArray()),
+                body = Storable(http, response.StatusCode, buffer.ToArray()),
             }, "store the response for");
         buffer.Position = 0;
         await buffer.CopyToAsync(original, http.RequestAborted);
@@ -224,9 +224,9 @@ internal sealed class IdempotencyMiddleware(
     /// The body as kept for replays: a secret the answer showed is blanked (null), so a replay cannot show it again.
     /// A body that cannot be read as a JSON object is not kept at all, rather than kept with a secret in it.
     /// </summary>
-    private static byte[] Storable(HttpContext http, byte[] body)
+    internal static byte[] Storable(HttpContext http, int status, byte[] body)
     {
-        if (SecretMember(http) is not { } member || http.Response.StatusCode is < 200 or > 299)
+        if (SecretMember(http) is not { } member || status is < 200 or > 299)
             return body;
         try
         {
@@ -311,6 +311,24 @@ internal sealed class IdempotencyClaim(string keyId, string key, Guid owner)
             KeyId, Key, Owner, status, contentType, location, etag, body,
         }, tx, cancellationToken: ct));
         return () => StoredWithWork = true;
+    }
+}
+
+/// <summary>
+/// Writes that commit in one transaction store their Idempotency-Key answer in it (when the request carries a key):
+/// the answer commits with the work or not at all. The body is written as the endpoint's answer will be, with any
+/// secret withheld as the middleware would.
+/// </summary>
+internal sealed class IdempotentAnswers(IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+{
+    /// <summary>Null without a key; otherwise call the action it returns once the transaction has committed.</summary>
+    public async Task<Action?> StoreAsync<T>(HttpContext http, NpgsqlConnection connection, NpgsqlTransaction tx, int status, T answer,
+        string? location, string? etag, CancellationToken ct)
+    {
+        if (http.Features.Get<IdempotencyClaim>() is not { } claim)
+            return null;
+        var body = IdempotencyMiddleware.Storable(http, status, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(answer, json.Value.SerializerOptions));
+        return await claim.StoreWithWorkAsync(connection, tx, status, "application/json; charset=utf-8", location, etag, body, ct);
     }
 }
 
