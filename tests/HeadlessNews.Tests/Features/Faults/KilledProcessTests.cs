@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using HeadlessNews.Tests.Infrastructure;
+
+namespace HeadlessNews.Tests.Features.Faults;
+
+/// <summary>
+/// The API process killed (SIGKILL) in the middle of a burst of keyed creates and started again on the same database:
+/// a client that retries each unanswered request with its own key ends with every article exactly once, and a retry
+/// of an answered one replays that answer.
+/// </summary>
+public sealed class KilledProcessTests : ApiTestBase
+{
+    private sealed class ApiProcess(Process process, string url) : IDisposable
+    {
+        public string Url { get; } = url;
+
+        public static async Task<ApiProcess> StartAsync(int port)
+        {
+            var start = new ProcessStartInfo("dotnet", "HeadlessNews.Api.dll")
+            {
+                WorkingDirectory = AppContext.BaseDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+            start.Environment["ConnectionStrings__HeadlessNews"] = GlobalSetup.Database.ConnectionString;
+            start.Environment["HeadlessNews__BootstrapAdminKey"] = HeadlessNewsApiFactory.BootstrapAdminKey;
+            start.Environment["HeadlessNews__RateLimits__Enabled"] = "false";
+            start.Environment["HeadlessNews__Idempotency__LeaseSeconds"] = "2";
+            start.Environment["Logging__LogLevel__Default"] = "Warning";
+            var process = Process.Start(start)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            var api = new ApiProcess(process, $"http://127.0.0.1:{port}");
+            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                try
+                {
+                    if ((await probe.GetAsync(api.Url + "/health/ready")).IsSuccessStatusCode)
+                        return api;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the API process did not become ready");
+                await Task.Delay(100);
+            }
+        }
+
+        public void Kill() => process.Kill(entireProcessTree: true);
+
+        public void Dispose()
+        {
+            if (!process.HasExited)
+                process.Kill(entireProcessTree: true);
+            process.Dispose();
+        }
+    }
+
+    [Test]
+    public async Task EveryCreateOfABurstCutByAKillEndsStoredExactlyOnce()
+    {
+        const int burst = 300;
+        var port = TestDatabase.FreePort();
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", HeadlessNewsApiFactory.BootstrapAdminKey);
+        var answered = new ConcurrentDictionary<int, Uri>();
+        var api = await ApiProcess.StartAsync(port);
+        try
+        {
+            async Task<HttpStatusCode?> SendAsync(int i)
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, $"http://127.0.0.1:{port}/api/v1/manage/articles")
+                {
+                    Content = JsonContent.Create(new { slug = $"ferry-{i}", title = $"Ferry {i}" }),
+                };
+                request.Headers.Add("Idempotency-Key", $"ferry-key-{i}");
+                try
+                {
+                    var response = await client.SendAsync(request);
+                    if (response.StatusCode == HttpStatusCode.Created)
+                        answered[i] = response.Headers.Location!;
+                    return response.StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return null; // no answer: the process died under it
+                }
+                catch (TaskCanceledException)
+                {
+                    return null;
+                }
+            }
+
+            var sending = Task.WhenAll(Enumerable.Range(0, burst).Select(SendAsync));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (answered.Count < 20 && DateTime.UtcNow < deadline)
+                await Task.Delay(5);
+            api.Kill();
+            await sending;
+            var beforeKill = new Dictionary<int, Uri>(answered);
+            Assert.That(beforeKill, Has.Count.LessThan(burst), "the kill came after the whole burst was answered");
+
+            api.Dispose();
+            api = await ApiProcess.StartAsync(port);
+            // A careful client retries each request with its own key until it has an answer: 409 while a claim the
+            // dead process left has not run out its lease.
+            foreach (var i in Enumerable.Range(0, burst))
+            {
+                var until = DateTime.UtcNow.AddSeconds(30);
+                HttpStatusCode? status;
+                while ((status = await SendAsync(i)) is not HttpStatusCode.Created && DateTime.UtcNow < until)
+                    await Task.Delay(100);
+                Assert.That(status, Is.EqualTo(HttpStatusCode.Created), $"ferry-{i}");
+            }
+
+            Assert.That(await SqlAsync<long>("select count(*) from articles"), Is.EqualTo(burst));
+            Assert.That(await SqlAsync<long>("select count(distinct slug) from articles"), Is.EqualTo(burst));
+            foreach (var (i, location) in beforeKill)
+                Assert.That(answered[i], Is.EqualTo(location), $"ferry-{i} was answered before the kill: its retry replays that answer");
+        }
+        finally
+        {
+            api.Dispose();
+        }
+    }
+}
