@@ -100,7 +100,7 @@ def pg(action):
 
 
 # --- a burst of keyed creates with a fault in the middle ---------------------------------------------------------
-acknowledged, statuses, stuck = {}, {}, []
+acknowledged, acknowledged_at, statuses, stuck = {}, [], {}, []
 
 
 def create_until_acknowledged(slug):
@@ -111,6 +111,7 @@ def create_until_acknowledged(slug):
         statuses[status] = statuses.get(status, 0) + 1
         if status == 201:
             acknowledged[slug] = json.loads(body)["id"]
+            acknowledged_at.append(time.time())
             return
         if status == 409 and time.time() - sent_at > 15:
             stuck.append(slug)  # a claim still "in progress" well after its lease: the key is stuck
@@ -157,11 +158,8 @@ def stop_and_start_database():
 
 
 def seconds_until_a_write_succeeds(since):
-    while True:
-        probe = f"probe-{uuid.uuid4().hex[:8]}"
-        if request("POST", "/api/v1/manage/articles", {"slug": probe, "title": probe})[0] == 201:
-            return time.time() - since
-        time.sleep(0.05)
+    """From the moment the fault ended to the first create of the burst acknowledged after it."""
+    return min(t for t in acknowledged_at if t >= since) - since
 
 
 start_api()
