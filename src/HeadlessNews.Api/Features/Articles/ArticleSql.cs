@@ -9,12 +9,16 @@ internal static class ArticleSql
     // What the management API shows: "published" exactly when the public sees the article (migration 0013).
     public const string EffectiveStatus = "article_effective_status(a.status, a.published_at) as status";
 
-    public const string FullColumns = $"""
-        a.id, a.slug, a.title, a.summary, a.body_markdown, a.body_html, a.outline::text as outline, {EffectiveStatus},
+    // Everything of an article after its body and the HTML and outline derived from it.
+    private const string ColumnsAfterBody = $"""
+        {EffectiveStatus},
         a.published_at, a.created_at, a.updated_at, a.sources::text as sources, a.ai_generated, a.disclosure,
         a.hero_image::text as hero_image, a.canonical_url, a.word_count, a.reading_time_minutes, a.version,
         a.corrections::text as corrections
         """;
+
+    public const string FullColumns =
+        $"a.id, a.slug, a.title, a.summary, a.body_markdown, a.body_html, a.outline::text as outline, {ColumnsAfterBody}";
 
     public const string CardColumns = $"""
         a.id, a.slug, a.title, a.summary, a.published_at, a.created_at, a.updated_at, {EffectiveStatus},
@@ -113,12 +117,11 @@ internal static class ArticleSql
     // Articles as a revision keeps them: the derived HTML and outline are not stored there (RevisionSnapshot), so
     // they are not read either; the import's end pass reads tens of thousands at a time.
     public const string ForRevisionsByIds = $"""
-        select a.id, a.slug, a.title, a.summary, a.body_markdown, '' as body_html, '[]' as outline, {EffectiveStatus},
-               a.published_at, a.created_at, a.updated_at, a.sources::text as sources, a.ai_generated, a.disclosure,
-               a.hero_image::text as hero_image, a.canonical_url, a.word_count, a.reading_time_minutes, a.version,
-               a.corrections::text as corrections
+        select a.id, a.slug, a.title, a.summary, a.body_markdown, '' as body_html, '[]' as outline, {ColumnsAfterBody}
         from articles a where a.id = any(@ids)
         """;
+
+    public const string CardsByIds = $"select {CardColumns} from articles a where a.id = any(@ids)";
 
     public const string KnownTagSlugs = "select slug from tags where slug = any(@slugs)";
 

@@ -74,7 +74,9 @@ internal sealed class ArticleWriter(
             var (state, failure) = await LockAsync(connection, tx, id, expected, ct);
             if (failure is not null)
                 return (null, failure);
-            var publicBefore = state!.Visibility.IsPublic() ? (await ArticleMapping.LoadByIdAsync(connection, id, SiteUrl, ct))!.ToCard() : null;
+            var publicBefore = state!.Visibility.IsPublic()
+                ? (await ArticleMapping.LoadCardsAsync(connection, ArticleSql.CardsByIds, new { ids = new[] { id } }, SiteUrl, ct))[0].Card
+                : null;
             if (await change(connection, tx, state) is { } problem)
                 return (null, problem);
             var changed = (await ArticleMapping.LoadByIdAsync(connection, id, SiteUrl, ct))!;

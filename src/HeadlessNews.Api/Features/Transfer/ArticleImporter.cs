@@ -268,7 +268,7 @@ internal sealed class ArticleImporter(
             // by this card, not by the line's (perhaps embargoed) new content.
             var wasPublic = updates.Where(u => ArticleVisibility.Of(current[u.Id].Status).IsPublic()).Select(u => u.Id).ToArray();
             var publicBefore = wasPublic.Length == 0 ? [] : (await ArticleMapping.LoadCardsAsync(connection,
-                    $"select {ArticleSql.CardColumns} from articles a where a.id = any(@ids)", new { ids = wasPublic }, options.Value.SiteUrl, ct))
+                    ArticleSql.CardsByIds, new { ids = wasPublic }, options.Value.SiteUrl, ct))
                 .ToDictionary(c => c.Card.Id, c => c.Card);
             // Markdown rendering and sanitizing is the CPU-heavy part on our side: spread it over the cores.
             var written = inserts.Concat(updates).AsParallel().AsOrdered()

@@ -88,7 +88,7 @@ internal static class WebhookSql
         """;
 
     // The next due delivery of one subscription, leased in the transaction that records the one before it.
-    public const string LeaseNextOfSubscription = """
+    public const string LeaseNextOfSubscription = $"""
         with next as (
             select d.id
             from webhook_deliveries d
@@ -102,8 +102,7 @@ internal static class WebhookSql
         update webhook_deliveries d set next_attempt_at = now() + make_interval(secs => @leaseSeconds), attempts = attempts + 1
         from next, events e, webhook_subscriptions s
         where d.id = next.id and e.id = d.event_id and s.id = d.subscription_id
-        returning d.id, d.subscription_id, d.attempts, d.attempts_at_replay, e.id as event_id, e.type, e.occurred_at, e.data::text as data,
-                  s.url, s.secret, case when s.previous_secret_until > now() then s.previous_secret end as previous_secret
+        returning {Leased}
         """;
 
     // A paused subscription keeps at most @limit waiting deliveries: beyond that the oldest become dead letters,
@@ -119,12 +118,17 @@ internal static class WebhookSql
         where d.id = old.id and old.newer > @limit
         """;
 
-    public const string Lease = """
+    // What the dispatcher needs of a leased delivery: the event, and where and how to sign and send it.
+    private const string Leased = """
+        d.id, d.subscription_id, d.attempts, d.attempts_at_replay, e.id as event_id, e.type, e.occurred_at, e.data::text as data,
+        s.url, s.secret, case when s.previous_secret_until > now() then s.previous_secret end as previous_secret
+        """;
+
+    public const string Lease = $"""
         update webhook_deliveries d set next_attempt_at = now() + make_interval(secs => @leaseSeconds), attempts = attempts + 1
         from events e, webhook_subscriptions s
         where d.id = any(@ids) and e.id = d.event_id and s.id = d.subscription_id
-        returning d.id, d.subscription_id, d.attempts, d.attempts_at_replay, e.id as event_id, e.type, e.occurred_at, e.data::text as data,
-                  s.url, s.secret, case when s.previous_secret_until > now() then s.previous_secret end as previous_secret
+        returning {Leased}
         """;
 
     public const string Succeeded = """
