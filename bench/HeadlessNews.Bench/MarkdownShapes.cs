@@ -41,6 +41,13 @@ internal static class MarkdownShapes
         ("one raw tag, links paragraph", n => "<b>x</b>\n\n" + Fill(n - 10, "[a](https://e.org) ")),
         ("table at the limit, prose", n => AtTheStart(n, Table(4_980, columns: 4) + "\n\n", "Plain words in a paragraph.\n\n")),
         ("entities", n => Fill(n, "&amp;&#123;")),
+        ("other-scheme links, one paragraph", n => Fill(n, "[a](ftp://e.org) ")),
+        ("other-scheme links, paragraphs", n => Fill(n, string.Concat(Enumerable.Repeat("[a](ftp://e.org) ", 50)) + "\n\n")),
+        ("other-scheme links at the limit, paragraphs", n => Fill(n, string.Concat(Enumerable.Repeat("[a](ftp://e.org) ", ArticleBody.MaxSanitizedItems / 2 - 1)) + "\n\n")),
+        ("small tables", n => Fill(n, "|a|b|\n|-|-|\n|c|d|\n\n")),
+        ("raw HTML paragraphs", n => Fill(n, "Words <b>bold</b> and <span>more</span>.\n\n")),
+        ("open div, then prose", n => AtTheStart(n, "<div>\n\n", "Plain words in a paragraph.\n\n")),
+        ("div around each section", n => Fill(n, "<div>\n\nPlain words [here](/relative).\n\n</div>\n\n")),
     ];
 
     public static int Run(int bytes, string? only = null)
