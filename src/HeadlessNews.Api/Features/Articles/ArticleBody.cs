@@ -47,7 +47,7 @@ internal static class ArticleBody
     /// sanitizer must read it: its HTML parser takes time in proportion to the square of the number of children one
     /// element has (52,000 links in one paragraph took 6 s, in paragraphs of 100 links 0.1 s).
     /// </summary>
-    public const int MaxSanitizedItems = 5_000;
+    public const int MaxSanitizedItems = 2_000;
 
     // The sanitizer reads a body in pieces of whole top-level blocks, cut where raw HTML has closed what it opened,
     // so no element it sees has more children than this (or, for an element left open, MaxChunkNodes).
