@@ -17,6 +17,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 port=${1:-18080}
 work=$(mktemp -d /tmp/headlessnews-container-XXXXXX)
+# The throwaway PostgreSQL runs as the postgres user when this runs as root, and the app as nobody: both look in here.
+chmod 755 "$work"
 app_pid=""
 stop_db=""
 cleanup() {
@@ -56,14 +58,18 @@ step "3. the build stage, in a folder with only what it copies"
 context=$work/src
 out=$work/app
 mkdir -p "$context"
-# What .dockerignore leaves out of the build context (the patterns this repository uses: dir/ and **/dir/).
-excludes=()
-while IFS= read -r pattern; do
-  [ -z "$pattern" ] || [[ "$pattern" == \#* ]] && continue
-  excludes+=(--exclude "/${pattern#\*\*/}")
-  [[ "$pattern" == \*\*/* ]] && excludes+=(--exclude "${pattern#\*\*/}")
-done < .dockerignore
-command -v rsync >/dev/null || { [ "$(id -u)" = 0 ] && apt-get install -y -qq rsync >&2 || sudo apt-get install -y -qq rsync >&2; }
+# What .dockerignore leaves out of the build context, as tar exclusions for a folder copied from SOURCE: "**/name/"
+# anywhere below it, "path/" when it lies inside it (the only two forms this repository's .dockerignore uses).
+excludes_for() {
+  local source=${1%/}/ pattern
+  while IFS= read -r pattern; do
+    pattern=${pattern%/}
+    { [ -z "$pattern" ] || [[ "$pattern" == \#* ]]; } && continue
+    if [[ "$pattern" == \*\*/* ]]; then echo "--no-anchored --exclude=${pattern#\*\*/}"
+    elif [[ "$pattern" == "$source"* ]]; then echo "--anchored --exclude=./${pattern#"$source"}"
+    fi
+  done < .dockerignore
+}
 stage=0
 while IFS= read -r line; do
   keyword=$(echo "$line" | awk '{print toupper($1)}')
@@ -79,7 +85,8 @@ while IFS= read -r line; do
         mkdir -p "$context/$dest"
         echo "COPY $source $dest" >&2
         if [ -d "$source" ]; then
-          rsync -a "${excludes[@]}" "$source/" "$context/$dest/"
+          # shellcheck disable=SC2046
+          tar -C "$source" $(excludes_for "$source") -cf - . | tar -C "$context/$dest" -xf -
         else
           cp "$source" "$context/$dest/"
         fi
