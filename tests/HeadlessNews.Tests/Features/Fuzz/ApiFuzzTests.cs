@@ -17,6 +17,7 @@ namespace HeadlessNews.Tests.Features.Fuzz;
 /// parses. The cases follow one seed (printed), so a failure replays with HEADLESSNEWS_FUZZ_SEED; HEADLESSNEWS_FUZZ_CASES
 /// runs more of them. A 5xx is shrunk by CsCheck as that one request (replaying the whole sequence per candidate costs too much).
 /// </summary>
+[RunsInBackground(Background.Webhooks)]
 public sealed class ApiFuzzTests : ApiTestBase
 {
     // Any valid CsCheck seed; fixed so that a plain `dotnet test` runs the same cases every time.
