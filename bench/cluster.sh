@@ -19,4 +19,4 @@ fi
 restart() { for n in 1 2; do scripts/run-cluster.sh stop-api $n; env "$@" scripts/run-cluster.sh start-api $n; done; }
 trap 'restart HeadlessNews__RateLimits__Enabled=true' EXIT
 restart HeadlessNews__RateLimits__Enabled=false Logging__LogLevel__Default=Warning
-python3 bench/cluster.py "$edge" "$api1" "$api2" "$port" "$admin_key"
+python3 -u bench/cluster.py "$edge" "$api1" "$api2" "$port" "$admin_key"

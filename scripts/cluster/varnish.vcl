@@ -61,9 +61,14 @@ sub vcl_backend_error {
 }
 
 sub vcl_backend_response {
-    if (beresp.http.Surrogate-Key) {
-        set beresp.http.xkey = beresp.http.Surrogate-Key;
+    # Only what names its surrogate keys can be purged, so only that is cached: an error or a 404 (an article not yet
+    # published) is never kept past the write that changes it.
+    if (!beresp.http.Surrogate-Key) {
+        set beresp.ttl = 0s;
+        set beresp.uncacheable = true;
+        return (deliver);
     }
+    set beresp.http.xkey = beresp.http.Surrogate-Key;
     # Grace comes from stale-while-revalidate; past it the object is kept for conditional fetches (304s).
     set beresp.keep = 1h;
 }
