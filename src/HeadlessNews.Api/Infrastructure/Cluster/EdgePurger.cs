@@ -38,6 +38,14 @@ public sealed class EdgePurgeOptions
     [System.ComponentModel.DataAnnotations.Range(1, 100, ErrorMessage = "HeadlessNews:EdgePurge:MaxAttempts must be from 1 to 100.")]
     public int MaxAttempts { get; set; } = 8;
 
+    /// <summary>
+    /// Sends every purge once more after this many seconds (0: never). A fetch the edge began before the write (a
+    /// background refresh of a stale object, a slow miss) can arrive after the first purge and be stored; the second
+    /// purge removes it. Raise it when fetches from the API can take longer.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0.0, 3600.0, ErrorMessage = "HeadlessNews:EdgePurge:RepeatAfterSeconds must be from 0 to 3600.")]
+    public double RepeatAfterSeconds { get; set; } = 2;
+
     /// <summary>How long one purge request may take, in seconds.</summary>
     [System.ComponentModel.DataAnnotations.Range(0.1, 600.0, ErrorMessage = "HeadlessNews:EdgePurge:TimeoutSeconds must be from 0.1 to 600.")]
     public double TimeoutSeconds { get; set; } = 5;
@@ -65,8 +73,12 @@ internal sealed class EdgePurger(IHttpClientFactory clients, IOptions<EdgePurgeO
 
     public void Enqueue(IReadOnlyCollection<string> keys)
     {
-        if (Enabled && keys.Count > 0)
-            _queue.Writer.TryWrite([.. keys]);
+        if (!Enabled || keys.Count == 0)
+            return;
+        string[] copy = [.. keys];
+        _queue.Writer.TryWrite(copy);
+        if (options.Value.RepeatAfterSeconds > 0)
+            _ = Task.Delay(TimeSpan.FromSeconds(options.Value.RepeatAfterSeconds)).ContinueWith(_ => _queue.Writer.TryWrite(copy), TaskScheduler.Default);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -153,12 +153,13 @@ internal sealed class DeliveryCacheFilter(
                     : $"Unknown field(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", sparse.Allowed)}.");
         }
 
+        // Taken before anything is read: a purge after this point may have made what follows stale.
+        var generation = invalidator.Generation;
         var response = settings.InProcessSeconds > 0
             ? await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult<DeliveryResponse?>(null), PeekOnly, cancellationToken: http.RequestAborted)
             : null;
         if (response is null)
         {
-            var generation = invalidator.Generation;
             object? result;
             var onReplica = db.HasReplica && replica.UseReplica;
             try
@@ -179,7 +180,7 @@ internal sealed class DeliveryCacheFilter(
             response = Build(value, SurrogateKeys.Of(http), sparse, selection);
             await StoreAsync(key, response, generation, settings, http.RequestAborted);
         }
-        return new DeliveryResult(response, settings, await MaxAgeAsync(settings, http.RequestAborted));
+        return new DeliveryResult(response, settings, await MaxAgeAsync(settings, http.RequestAborted), () => invalidator.Generation != generation);
     }
 
     /// <summary>
@@ -255,14 +256,18 @@ internal sealed class DeliveryCacheFilter(
             await cache.RemoveAsync(key, ct);
     }
 
-    private sealed class DeliveryResult(DeliveryResponse response, CachingOptions settings, int maxAge) : IResult
+    private sealed class DeliveryResult(DeliveryResponse response, CachingOptions settings, int maxAge, Func<bool> purgedSince) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
             var headers = http.Response.Headers;
             headers.ETag = response.ETag;
             headers.LastModified = response.LastModified.ToString("R");
-            headers.CacheControl = $"public, max-age={maxAge}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
+            // A purge came while this was read: it may be from before the write, and a cache in front that stored it
+            // now would keep it after its own purge (which may already have happened). This client gets it; no cache does.
+            headers.CacheControl = purgedSince()
+                ? "no-cache"
+                : $"public, max-age={maxAge}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
             headers["Surrogate-Key"] = string.Join(' ', response.Keys);
             // Set here, not only by compression on a body, so a 304 names the same Vary as its 200 (RFC 9110 15.4.5).
             if (!headers.Vary.Any(v => (v ?? "").Contains(Microsoft.Net.Http.Headers.HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase)))
