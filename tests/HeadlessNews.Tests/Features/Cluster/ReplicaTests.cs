@@ -189,4 +189,38 @@ public sealed class ReplicaTests : ApiTestBase
         await OnTheStandbyAsync(reader);
         Assert.That(await TitleAsync(reader, "steady-story"), Is.EqualTo("steady story"));
     }
+
+    [Test]
+    public async Task WithThePrimaryStoppedDeliveryReadsComeFromTheStandbyWritesAnswer503AndAllRecoversWhenItReturns()
+    {
+        await using var reader = Reader();
+        await CreatePublishedAsync("outage-story");
+        Assert.That(await EventuallyAsync(() => TitleAsync(reader, "outage-story"), t => t is not null), Is.Not.Null);
+        await OnTheStandbyAsync(reader);
+
+        await GlobalSetup.Database.StopAsync();
+        try
+        {
+            var ready = await reader.Anonymous.GetAsync("/health/ready");
+            Assert.That(ready.StatusCode, Is.EqualTo(HttpStatusCode.OK), "the edge would take the instance out while it can still serve reads");
+            Assert.That((await ReadJsonAsync(ready))["status"]!.GetValue<string>(), Is.EqualTo("Degraded"));
+            for (var i = 0; i < 10; i++)
+                Assert.That(await TitleAsync(reader, "outage-story"), Is.EqualTo("outage story"), $"read {i} with the primary stopped");
+            var write = await reader.Admin.PostAsJsonAsync("/api/v1/manage/tags", new { slug = "outage", name = "Outage", kind = "topic" });
+            await AssertProblemAsync(write, HttpStatusCode.ServiceUnavailable);
+            Assert.That(write.Headers.RetryAfter, Is.Not.Null);
+        }
+        finally
+        {
+            await GlobalSetup.Database.StartAsync();
+        }
+        // Nothing is restarted: the instance's next writes find the primary again (a pooled connection that died with
+        // it may cost one more 503, which drops the pool).
+        var recovered = await EventuallyAsync(
+            () => reader.Admin.PostAsJsonAsync("/api/v1/manage/tags", new { slug = "after-outage", name = "After", kind = "topic" }),
+            r => r.StatusCode == HttpStatusCode.Created);
+        Assert.That(recovered.StatusCode, Is.EqualTo(HttpStatusCode.Created));
+        GlobalSetup.Factory.Services.GetRequiredService<NpgsqlDataSource>().Clear();
+        GlobalSetup.Factory.Services.GetRequiredService<HeadlessNews.Api.Infrastructure.Database.DeliveryDataSource>().ClearAll();
+    }
 }
