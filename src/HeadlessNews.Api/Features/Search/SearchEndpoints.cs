@@ -1,8 +1,7 @@
-using HeadlessNews.Api.Infrastructure.Database;
 using Dapper;
+using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace HeadlessNews.Api.Features.Search;
 

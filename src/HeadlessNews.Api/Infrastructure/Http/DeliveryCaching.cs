@@ -2,12 +2,12 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using HeadlessNews.Api.Infrastructure.Cluster;
+using HeadlessNews.Api.Infrastructure.Database;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
-using HeadlessNews.Api.Infrastructure.Cluster;
-using HeadlessNews.Api.Infrastructure.Database;
 using Npgsql;
 
 namespace HeadlessNews.Api.Infrastructure.Http;
