@@ -39,6 +39,12 @@ internal static class BackgroundServices
         [typeof(SearchReindexer)] = Background.SearchReindexer,
     };
 
+    /// <summary>
+    /// Services that run in every test app: they do nothing unless the app is configured for them (the replica
+    /// monitor without a replica connection string returns at once), and the tests that configure them need them.
+    /// </summary>
+    public static readonly IReadOnlySet<Type> AlwaysOn = new HashSet<Type> { typeof(HeadlessNews.Api.Infrastructure.Cluster.ReplicaMonitor) };
+
     /// <summary>What the running test asked for: its method's attribute and its fixture's, together.</summary>
     public static Background AskedForByCurrentTest(Type fixture)
     {

@@ -3,7 +3,6 @@ using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace HeadlessNews.Api.Features.Articles;
 
@@ -30,14 +29,14 @@ internal static class ArticleEndpoints
     }
 
     private static async Task<Ok<ArticleList>> ListArticles(
-        [AsParameters] ArticleListQuery query, HttpContext http, NpgsqlDataSource db, DeliveryDataSource hot,
+        [AsParameters] ArticleListQuery query, HttpContext http, DeliveryDataSource hot,
         IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
         var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
         // Search plans depend on the words searched for: keep them off the generic-plan pool.
-        await using var connection = (searching ? db : hot.Source).CreateConnection();
+        await using var connection = (searching ? hot.Search : hot.Source).CreateConnection();
         var cards = await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => searching
             ? Cursor.EncodeScore(last.Score, last.Card.Id)

@@ -31,19 +31,32 @@ internal static class HealthEndpoints
     }
 }
 
-internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource) : IHealthCheck
+/// <summary>
+/// Ready while the primary answers. Without it but with a standby that answers, Degraded (still 200): delivery reads
+/// are served from the standby and writes answer 503, so a balancer keeps sending readers here.
+/// </summary>
+internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, Infrastructure.Database.DeliveryDataSource delivery) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken ct = default)
     {
+        if (await AnswersAsync(dataSource, ct))
+            return HealthCheckResult.Healthy();
+        if (delivery.Replica is { } replica && await AnswersAsync(replica, ct))
+            return HealthCheckResult.Degraded("The PostgreSQL primary is unreachable; delivery reads come from the standby.");
+        return HealthCheckResult.Unhealthy("PostgreSQL is unreachable.");
+    }
+
+    private static async Task<bool> AnswersAsync(NpgsqlDataSource source, CancellationToken ct)
+    {
         try
         {
-            await using var command = dataSource.CreateCommand("select 1");
+            await using var command = source.CreateCommand("select 1");
             await command.ExecuteScalarAsync(ct);
-            return HealthCheckResult.Healthy();
+            return true;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
-            return HealthCheckResult.Unhealthy("PostgreSQL is unreachable.");
+            return false;
         }
     }
 }

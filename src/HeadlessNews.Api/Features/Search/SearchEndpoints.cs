@@ -1,7 +1,7 @@
 using Dapper;
+using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 
 namespace HeadlessNews.Api.Features.Search;
 
@@ -19,12 +19,12 @@ internal static class SearchEndpoints
         return group;
     }
 
-    private static async Task<Ok<SuggestionList>> Suggest([AsParameters] SuggestQuery query, HttpContext http, NpgsqlDataSource db, CancellationToken ct)
+    private static async Task<Ok<SuggestionList>> Suggest([AsParameters] SuggestQuery query, HttpContext http, DeliveryDataSource db, CancellationToken ct)
     {
         var q = query.Q!.Trim();
         // ilike wildcards in what was typed are matched literally.
         var prefix = q.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
-        await using var connection = db.CreateConnection();
+        await using var connection = db.Search.CreateConnection();
         var rows = await connection.QueryAsync<(string Kind, string Text, string Slug, double Score)>(new CommandDefinition(
             SearchSql.Suggest, new { q, prefix, limit = query.Limit ?? 8 }, cancellationToken: ct));
         // Tags were already filtered by similarity in SQL. One misplaced letter in a nine-letter word leaves a word

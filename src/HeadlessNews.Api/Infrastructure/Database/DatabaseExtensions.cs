@@ -11,13 +11,29 @@ internal static class DatabaseExtensions
 {
     public const string ConnectionStringName = "HeadlessNews";
 
+    /// <summary>An optional streaming standby for delivery reads (see DeliveryDataSource).</summary>
+    public const string ReplicaConnectionStringName = "HeadlessNewsReplica";
+
     public static void AddDatabase(this WebApplicationBuilder builder)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
 
         // Read at resolve time, not here, so configuration added later (tests, hosts) still wins.
         builder.Services.AddSingleton(sp => BuildDataSource(sp, _ => { }));
-        builder.Services.AddSingleton(sp => new DeliveryDataSource(BuildDataSource(sp, DeliveryDataSource.Configure)));
+        builder.Services.AddSingleton<Cluster.ReplicaState>();
+        builder.Services.AddOptions<Cluster.ReplicaOptions>().BindConfiguration(Cluster.ReplicaOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp =>
+        {
+            var replica = sp.GetRequiredService<IConfiguration>().GetConnectionString(ReplicaConnectionStringName);
+            var hasReplica = !string.IsNullOrWhiteSpace(replica);
+            return new DeliveryDataSource(
+                BuildDataSource(sp, DeliveryDataSource.Configure),
+                sp.GetRequiredService<NpgsqlDataSource>(),
+                hasReplica ? BuildDataSource(sp, DeliveryDataSource.Configure, replica) : null,
+                hasReplica ? BuildDataSource(sp, _ => { }, replica) : null,
+                sp.GetRequiredService<Cluster.ReplicaState>());
+        });
+        builder.Services.AddHostedService<Cluster.ReplicaMonitor>();
         builder.Services.AddSingleton<Migrator>();
         builder.Services.AddSingleton<DemoContentLoader>();
     }
@@ -31,9 +47,9 @@ internal static class DatabaseExtensions
         return connectionString;
     }
 
-    internal static NpgsqlDataSource BuildDataSource(IServiceProvider services, Action<NpgsqlConnectionStringBuilder> configure)
+    internal static NpgsqlDataSource BuildDataSource(IServiceProvider services, Action<NpgsqlConnectionStringBuilder> configure, string? connectionString = null)
     {
-        var builder = new NpgsqlDataSourceBuilder(ConnectionString(services.GetRequiredService<IConfiguration>()));
+        var builder = new NpgsqlDataSourceBuilder(connectionString ?? ConnectionString(services.GetRequiredService<IConfiguration>()));
         configure(builder.ConnectionStringBuilder);
         builder.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>());
         return builder.Build();

@@ -1,17 +1,31 @@
+using HeadlessNews.Api.Infrastructure.Cluster;
 using Npgsql;
 
 namespace HeadlessNews.Api.Infrastructure.Database;
 
 /// <summary>
-/// A second pool for the hot delivery reads whose plans do not depend on their parameters (a slug looked up
-/// by a unique index, keyset walks down an index, related cards). Their statements are prepared
-/// automatically and always run on the generic plan: planning the related-cards query costs more than
-/// running it. Full-text search stays on the main pool, where PostgreSQL plans each query for its terms
-/// (a generic plan there can be a thousand times slower for common words).
+/// Where delivery reads go. Two pools per server: one for the hot reads whose plans do not depend on their
+/// parameters (a slug looked up by a unique index, keyset walks down an index, related cards), whose statements are
+/// prepared automatically and always run on the generic plan (planning the related-cards query costs more than
+/// running it); and one for full-text search, where PostgreSQL plans each query for its terms (a generic plan there
+/// can be a thousand times slower for common words). With ConnectionStrings:HeadlessNewsReplica set, both pairs exist
+/// and <see cref="ReplicaState"/> picks the standby while it is up, close enough behind and past every write this
+/// process knows of; otherwise the primary. Management reads and every write use the primary pool directly.
 /// </summary>
-internal sealed class DeliveryDataSource(NpgsqlDataSource source) : IAsyncDisposable
+internal sealed class DeliveryDataSource(
+    NpgsqlDataSource primaryHot, NpgsqlDataSource primarySearch, NpgsqlDataSource? replicaHot, NpgsqlDataSource? replicaSearch, ReplicaState replica)
+    : IAsyncDisposable
 {
-    public NpgsqlDataSource Source { get; } = source;
+    /// <summary>The pool for hot delivery reads, on the standby when it may answer.</summary>
+    public NpgsqlDataSource Source => replicaHot is not null && replica.UseReplica ? replicaHot : primaryHot;
+
+    /// <summary>The pool for delivery reads planned per query (search, counts), on the standby when it may answer.</summary>
+    public NpgsqlDataSource Search => replicaSearch is not null && replica.UseReplica ? replicaSearch : primarySearch;
+
+    /// <summary>The standby's hot pool, when one is configured (its monitor asks it how far it has replayed).</summary>
+    public NpgsqlDataSource? Replica => replicaHot;
+
+    public bool HasReplica => replicaHot is not null;
 
     public static void Configure(NpgsqlConnectionStringBuilder connection)
     {
@@ -20,5 +34,20 @@ internal sealed class DeliveryDataSource(NpgsqlDataSource source) : IAsyncDispos
         connection.Options = $"{connection.Options} -c plan_cache_mode=force_generic_plan".Trim();
     }
 
-    public ValueTask DisposeAsync() => Source.DisposeAsync();
+    /// <summary>Drops idle connections everywhere: after an outage they may all be dead.</summary>
+    public void ClearAll()
+    {
+        primaryHot.Clear();
+        replicaHot?.Clear();
+        replicaSearch?.Clear();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await primaryHot.DisposeAsync();
+        if (replicaHot is not null)
+            await replicaHot.DisposeAsync();
+        if (replicaSearch is not null)
+            await replicaSearch.DisposeAsync();
+    }
 }

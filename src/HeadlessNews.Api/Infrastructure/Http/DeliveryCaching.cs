@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Dapper;
+using HeadlessNews.Api.Infrastructure.Cluster;
+using HeadlessNews.Api.Infrastructure.Database;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Caching.Memory;
@@ -64,8 +66,12 @@ internal static class SurrogateKeys
     public static string[] Of(HttpContext http) => http.Items[ItemsKey] is HashSet<string> set ? [.. set.Order()] : [All];
 }
 
-/// <summary>Purges delivery responses after a write. Call it after the write has committed.</summary>
-internal sealed class DeliveryCacheInvalidator(HybridCache cache)
+/// <summary>
+/// Purges delivery responses after a write. Call it after the write has committed: it tells the other instances
+/// (CachePurgeBus, which also makes this instance's delivery reads wait for a standby to replay the write), purges
+/// this process's cache, and queues the edge purge (EdgePurger), which the answer does not wait for.
+/// </summary>
+internal sealed class DeliveryCacheInvalidator(HybridCache cache, CachePurgeBus bus, EdgePurger edge)
 {
     private long _generation;
 
@@ -73,6 +79,14 @@ internal sealed class DeliveryCacheInvalidator(HybridCache cache)
     public long Generation => Interlocked.Read(ref _generation);
 
     public async Task InvalidateAsync(params string[] keys)
+    {
+        await bus.PublishAsync(keys);
+        await PurgeLocallyAsync(keys);
+        edge.Enqueue(keys);
+    }
+
+    /// <summary>This process's cache only (another instance's purge, heard by CachePurgeListener).</summary>
+    public async Task PurgeLocallyAsync(string[] keys)
     {
         Interlocked.Increment(ref _generation);
         await cache.RemoveByTagAsync(keys);
@@ -113,7 +127,8 @@ internal sealed class DeliveryCacheInvalidator(HybridCache cache)
 internal sealed class DeliveryCacheFilter(
     HybridCache cache,
     DeliveryCacheInvalidator invalidator,
-    NpgsqlDataSource db,
+    DeliveryDataSource db,
+    ReplicaState replica,
     IOptions<JsonOptions> json,
     IOptions<CachingOptions> options) : IEndpointFilter
 {
@@ -138,13 +153,26 @@ internal sealed class DeliveryCacheFilter(
                     : $"Unknown field(s): {string.Join(", ", unknown)}. Known: {string.Join(", ", sparse.Allowed)}.");
         }
 
+        // Taken before anything is read: a purge after this point may have made what follows stale.
+        var generation = invalidator.Generation;
         var response = settings.InProcessSeconds > 0
             ? await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult<DeliveryResponse?>(null), PeekOnly, cancellationToken: http.RequestAborted)
             : null;
         if (response is null)
         {
-            var generation = invalidator.Generation;
-            var result = await next(context);
+            object? result;
+            var onReplica = db.HasReplica && replica.UseReplica;
+            try
+            {
+                result = await next(context);
+            }
+            // The standby went away (or cancelled the query to replay WAL) since the monitor last looked: the primary answers.
+            catch (NpgsqlException e) when (onReplica && !http.RequestAborted.IsCancellationRequested)
+            {
+                replica.ReplicaFailed();
+                http.RequestServices.GetRequiredService<ILogger<DeliveryCacheFilter>>().LogWarning(e, "A delivery read on the standby failed; the primary answers");
+                result = await next(context);
+            }
             // Handlers declare unions (Results<Ok<T>, ProblemHttpResult>): look at what was chosen.
             var chosen = result is INestedHttpResult nested ? nested.Result : result;
             if (chosen is not IValueHttpResult { Value: { } value } || chosen is IStatusCodeHttpResult { StatusCode: not (null or 200) })
@@ -152,7 +180,28 @@ internal sealed class DeliveryCacheFilter(
             response = Build(value, SurrogateKeys.Of(http), sparse, selection);
             await StoreAsync(key, response, generation, settings, http.RequestAborted);
         }
-        return new DeliveryResult(response, settings);
+        return new DeliveryResult(response, settings, await MaxAgeAsync(settings, http.RequestAborted), () => invalidator.Generation != generation);
+    }
+
+    /// <summary>
+    /// The configured max-age, cut short by the next scheduled publish: a cache in front (the edge, a browser) must
+    /// ask again when a scheduled article goes live, which no write announces at that moment.
+    /// </summary>
+    private async Task<int> MaxAgeAsync(CachingOptions settings, CancellationToken ct)
+    {
+        DateTime? next;
+        try
+        {
+            next = settings.MaxAgeSeconds == 0 ? null : await invalidator.NextScheduledPublishAsync(db.Search, ct);
+        }
+        // No database to ask (an outage): a response from the cache is still worth serving, for the usual time.
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            next = null;
+        }
+        if (next is not { } at)
+            return settings.MaxAgeSeconds;
+        return (int)Math.Clamp(Math.Ceiling((at - DateTime.UtcNow).TotalSeconds), 0, settings.MaxAgeSeconds);
     }
 
     /// <summary>
@@ -197,7 +246,7 @@ internal sealed class DeliveryCacheFilter(
             return;
         var lifetime = TimeSpan.FromSeconds(settings.InProcessSeconds);
         // Visibility also changes by time alone: nothing cached may outlive the next scheduled publish.
-        if (await invalidator.NextScheduledPublishAsync(db, ct) is { } at && at - DateTime.UtcNow < lifetime)
+        if (await invalidator.NextScheduledPublishAsync(db.Search, ct) is { } at && at - DateTime.UtcNow < lifetime)
             lifetime = at - DateTime.UtcNow;
         if (lifetime <= TimeSpan.Zero || invalidator.Generation != generation)
             return;
@@ -207,14 +256,18 @@ internal sealed class DeliveryCacheFilter(
             await cache.RemoveAsync(key, ct);
     }
 
-    private sealed class DeliveryResult(DeliveryResponse response, CachingOptions settings) : IResult
+    private sealed class DeliveryResult(DeliveryResponse response, CachingOptions settings, int maxAge, Func<bool> purgedSince) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
             var headers = http.Response.Headers;
             headers.ETag = response.ETag;
             headers.LastModified = response.LastModified.ToString("R");
-            headers.CacheControl = $"public, max-age={settings.MaxAgeSeconds}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
+            // A purge came while this was read: it may be from before the write, and a cache in front that stored it
+            // now would keep it after its own purge (which may already have happened). This client gets it; no cache does.
+            headers.CacheControl = purgedSince()
+                ? "no-cache"
+                : $"public, max-age={maxAge}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
             headers["Surrogate-Key"] = string.Join(' ', response.Keys);
             // Set here, not only by compression on a body, so a 304 names the same Vary as its 200 (RFC 9110 15.4.5).
             if (!headers.Vary.Any(v => (v ?? "").Contains(Microsoft.Net.Http.Headers.HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase)))
@@ -261,6 +314,13 @@ internal static class DeliveryCaching
         });
         services.AddHybridCache();
         services.AddSingleton<DeliveryCacheInvalidator>();
+        services.AddSingleton<CachePurgeBus>();
+        services.AddSingleton<CachePurgeListener>();
+        services.AddHostedService(sp => sp.GetRequiredService<CachePurgeListener>());
+        services.AddOptions<EdgePurgeOptions>().BindConfiguration(EdgePurgeOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddHttpClient(EdgePurger.HttpClientName);
+        services.AddSingleton<EdgePurger>();
+        services.AddHostedService(sp => sp.GetRequiredService<EdgePurger>());
     }
 
     /// <summary>Conditional GET, Cache-Control and the in-process cache for a group of delivery endpoints.</summary>

@@ -47,7 +47,7 @@ internal sealed class ProblemDetailsExceptionHandler(
         if (outage == Outage.Unreachable)
         {
             dataSource.Clear();
-            deliveryDataSource.Source.Clear();
+            deliveryDataSource.ClearAll();
         }
         context.Response.StatusCode = problem.Status!.Value;
         return await problemDetails.TryWriteAsync(new() { HttpContext = context, ProblemDetails = problem, Exception = exception });

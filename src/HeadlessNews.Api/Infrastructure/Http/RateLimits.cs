@@ -39,6 +39,12 @@ public sealed class RateLimitOptions
 
     /// <summary>Let loopback callers through unlimited. For local tools only; off by default.</summary>
     public bool ExemptLoopback { get; set; }
+
+    /// <summary>
+    /// Count every instance's requests together, in PostgreSQL (see SharedRateLimits); off: each instance limits on its
+    /// own, so N instances allow N times the limit.
+    /// </summary>
+    public bool Shared { get; set; }
 }
 
 /// <summary>
@@ -55,11 +61,16 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
     private readonly IProblemDetailsService _problems;
     private readonly PartitionedRateLimiter<HttpContext> _requests;
     private readonly PartitionedRateLimiter<HttpContext> _writes;
+    private readonly SharedRateLimits _shared;
+    private readonly ILogger<RateLimitMiddleware> _logger;
+    private long _sharedFailedUntil;
 
-    public RateLimitMiddleware(IOptions<RateLimitOptions> options, IProblemDetailsService problems)
+    public RateLimitMiddleware(IOptions<RateLimitOptions> options, IProblemDetailsService problems, SharedRateLimits shared, ILogger<RateLimitMiddleware> logger)
     {
         _options = options.Value;
         _problems = problems;
+        _shared = shared;
+        _logger = logger;
         _requests = PartitionedRateLimiter.Create<HttpContext, (string Who, int PerMinute)>(http =>
         {
             var quota = RequestQuota(http);
@@ -81,8 +92,30 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
         // Authentication refused to look up one more unknown key from this address (UnknownKeys).
         if (http.Items[ApiKeyAuthenticationHandler.UnknownKeysRetryAfter] is TimeSpan wait)
         {
-            await RejectAsync(http, null, _options.UnknownKeysPerMinute, "This client has sent too many unknown API keys.", wait);
+            await RejectAsync(http, wait, _options.UnknownKeysPerMinute, "This client has sent too many unknown API keys.");
             return;
+        }
+
+        if (_options.Shared && Environment.TickCount64 >= Interlocked.Read(ref _sharedFailedUntil))
+        {
+            bool? admitted = null;
+            try
+            {
+                admitted = await AdmitSharedAsync(http);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && !http.Response.HasStarted && !http.RequestAborted.IsCancellationRequested)
+            {
+                // No shared store: each instance limits on its own until it answers again (asked again in 5 s).
+                Interlocked.Exchange(ref _sharedFailedUntil, Environment.TickCount64 + 5000);
+                _logger.LogWarning(e, "Shared rate limits are unavailable; limiting per instance for 5 s");
+            }
+            if (admitted is { } shared)
+            {
+                // The request runs outside the try: its own database errors are not the limiter's.
+                if (shared)
+                    await next(http);
+                return;
+            }
         }
 
         using var lease = await _requests.AcquireAsync(http, 1, http.RequestAborted);
@@ -104,6 +137,29 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
             }
         }
         await next(http);
+    }
+
+    /// <summary>True: go on; false: refused (the 429 is written).</summary>
+    private async Task<bool> AdmitSharedAsync(HttpContext http)
+    {
+        var (who, perMinute) = RequestQuota(http);
+        var taken = await _shared.TryTakeAsync(who, perMinute, http.RequestAborted);
+        if (!taken.Acquired)
+        {
+            await RejectAsync(http, TimeSpan.FromSeconds(taken.RetryAfterSeconds), perMinute, "This client has made too many requests.");
+            return false;
+        }
+        if (ManagementRequests.IsWrite(http.Request))
+        {
+            var write = await _shared.TryTakeAsync("writes:" + Who(http), _options.ManagementWritesPerMinute, http.RequestAborted);
+            if (!write.Acquired)
+            {
+                await RejectAsync(http, TimeSpan.FromSeconds(write.RetryAfterSeconds), _options.ManagementWritesPerMinute, "This key has made too many management writes.");
+                return false;
+            }
+        }
+        SetHeaders(http, perMinute, (long)Math.Floor(taken.Remaining));
+        return true;
     }
 
     // The authenticated key, else the address of the connection itself.
@@ -143,9 +199,11 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
         headers["RateLimit-Policy"] = $"{perMinute};w=60";
     }
 
-    private async Task RejectAsync(HttpContext http, RateLimitLease? lease, int perMinute, string detail, TimeSpan? after = null)
+    private Task RejectAsync(HttpContext http, RateLimitLease lease, int perMinute, string detail) =>
+        RejectAsync(http, lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1), perMinute, detail);
+
+    private async Task RejectAsync(HttpContext http, TimeSpan retryAfter, int perMinute, string detail)
     {
-        var retryAfter = after ?? (lease is not null && lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         SetHeaders(http, perMinute, 0);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
@@ -175,6 +233,7 @@ internal static class RateLimits
     {
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<RateLimitMiddleware>();
+        services.AddSingleton<SharedRateLimits>();
     }
 
     public static void UseRateLimits(this WebApplication app) => app.UseMiddleware<RateLimitMiddleware>();

@@ -14,7 +14,7 @@ internal sealed class ResponseHeadersOperationFilter : IOperationFilter
         ["ETag"] = "The representation's validator. Delivery answers: a weak hash of the JSON (send it in If-None-Match); " +
                    "management articles: the version, quoted (send it in If-Match on writes).",
         ["Last-Modified"] = "When this representation was made; send it in If-Modified-Since.",
-        ["Cache-Control"] = "Delivery: public, max-age and stale-while-revalidate (configurable). Management: private, no-store.",
+        ["Cache-Control"] = "Delivery: public, max-age (configurable, cut short by the next scheduled publish) and stale-while-revalidate; no-cache when a purge came while the answer was read. Management: private, no-store.",
         ["Surrogate-Key"] = "Space-separated keys of what the answer shows (article:<id>, list, related, delivery), for CDN purges.",
         ["Link"] = "The next page, as <url>; rel=\"next\" (the same URL as nextCursor gives). Absent on the last page.",
         ["Location"] = "Where the created resource is read.",

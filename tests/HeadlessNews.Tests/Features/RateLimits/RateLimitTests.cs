@@ -5,8 +5,13 @@ using HeadlessNews.Tests.Infrastructure;
 
 namespace HeadlessNews.Tests.Features.RateLimits;
 
-/// <summary>An instance with tight limits; the shared test instance keeps them on but high.</summary>
-public sealed class RateLimitTests : ApiTestBase
+/// <summary>
+/// An instance with tight limits; the shared test instance keeps them on but high. Every test runs twice: with the
+/// in-process buckets, and with the buckets shared by all instances in PostgreSQL (HeadlessNews:RateLimits:Shared).
+/// </summary>
+[TestFixture(false)]
+[TestFixture(true)]
+public sealed class RateLimitTests(bool shared) : ApiTestBase
 {
     private HeadlessNewsApiFactory _limited = null!;
 
@@ -18,6 +23,7 @@ public sealed class RateLimitTests : ApiTestBase
             ["HeadlessNews:RateLimits:PartnerPerMinute"] = "3",
             ["HeadlessNews:RateLimits:KeyPerMinute"] = "10",
             ["HeadlessNews:RateLimits:ManagementWritesPerMinute"] = "2",
+            ["HeadlessNews:RateLimits:Shared"] = shared ? "true" : "false",
         });
 
     [TearDown]
