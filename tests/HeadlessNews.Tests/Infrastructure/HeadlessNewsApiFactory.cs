@@ -7,9 +7,15 @@ using Microsoft.Extensions.Logging;
 
 namespace HeadlessNews.Tests.Infrastructure;
 
-internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionary<string, string?>? settings = null, string environment = "Production")
+    : WebApplicationFactory<Program>
 {
     public const string BootstrapAdminKey = "test-bootstrap-admin-key";
+
+    // Readers sign in with HS256 tokens signed with this (ReaderTokenMint); OidcReaderTokenTests run an authority of their own.
+    public const string ReaderSigningKey = "test-reader-signing-key-of-at-least-32-bytes";
+    public const string ReaderIssuer = "https://signin.news.test";
+    public const string ReaderAudience = "headlessnews-test";
 
     // Configuration goes in here, before Program.cs runs, so everything it reads sees it (dotnet/aspnetcore#37680).
     protected override IHost CreateHost(IHostBuilder builder)
@@ -33,6 +39,11 @@ internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionar
             ["HeadlessNews:RateLimits:KeyPerMinute"] = "100000",
             ["HeadlessNews:RateLimits:PartnerPerMinute"] = "100000",
             ["HeadlessNews:RateLimits:ManagementWritesPerMinute"] = "100000",
+            ["HeadlessNews:Readers:SigningKey"] = ReaderSigningKey,
+            ["HeadlessNews:Readers:Issuer"] = ReaderIssuer,
+            ["HeadlessNews:Readers:Audience"] = ReaderAudience,
+            // ReaderRateLimitTests use a tight one.
+            ["HeadlessNews:Comments:PerReaderPerMinute"] = "100000",
         };
         // A test's own settings win over the defaults above.
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -44,7 +55,7 @@ internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionar
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production");
+        builder.UseEnvironment(environment);
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, Contract.ExchangeRecorder.StartupFilter>());
         // Test resets stop and start the background services behind the host's back (GlobalSetup.ResetAsync). Since
         // .NET 10 a service stopped before its ExecuteAsync began ends "canceled", which the host, not stopping itself,

@@ -23,6 +23,10 @@ public sealed class CachingOptions
     [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:StaleWhileRevalidateSeconds must be at least 0.")]
     public int StaleWhileRevalidateSeconds { get; set; } = 300;
 
+    /// <summary>Cache-Control max-age on comment lists, in seconds: short, since a new comment should show soon even through caches that are not purged.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:CommentsMaxAgeSeconds must be at least 0.")]
+    public int CommentsMaxAgeSeconds { get; set; } = 10;
+
     /// <summary>How long this process keeps a delivery response; 0 turns the in-process cache off.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:InProcessSeconds must be at least 0.")]
     public int InProcessSeconds { get; set; } = 30;
@@ -53,6 +57,9 @@ internal static class SurrogateKeys
     private const string ItemsKey = "headlessnews.surrogate-keys";
 
     public static string Article(Guid id) => $"article:{id:N}";
+
+    /// <summary>The comment lists of an article (its conversation, replies included).</summary>
+    public static string Comments(Guid articleId) => $"comments:{articleId:N}";
 
     public static void Add(HttpContext http, IEnumerable<string> keys)
     {
@@ -152,7 +159,8 @@ internal sealed class DeliveryCacheFilter(
             response = Build(value, SurrogateKeys.Of(http), sparse, selection);
             await StoreAsync(key, response, generation, settings, http.RequestAborted);
         }
-        return new DeliveryResult(response, settings);
+        var maxAge = http.GetEndpoint()?.Metadata.GetMetadata<ShortLivedDelivery>() is null ? settings.MaxAgeSeconds : settings.CommentsMaxAgeSeconds;
+        return new DeliveryResult(response, settings, maxAge);
     }
 
     /// <summary>
@@ -207,14 +215,14 @@ internal sealed class DeliveryCacheFilter(
             await cache.RemoveAsync(key, ct);
     }
 
-    private sealed class DeliveryResult(DeliveryResponse response, CachingOptions settings) : IResult
+    private sealed class DeliveryResult(DeliveryResponse response, CachingOptions settings, int maxAge) : IResult
     {
         public Task ExecuteAsync(HttpContext http)
         {
             var headers = http.Response.Headers;
             headers.ETag = response.ETag;
             headers.LastModified = response.LastModified.ToString("R");
-            headers.CacheControl = $"public, max-age={settings.MaxAgeSeconds}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
+            headers.CacheControl = $"public, max-age={maxAge}, stale-while-revalidate={settings.StaleWhileRevalidateSeconds}";
             headers["Surrogate-Key"] = string.Join(' ', response.Keys);
             // Set here, not only by compression on a body, so a 304 names the same Vary as its 200 (RFC 9110 15.4.5).
             if (!headers.Vary.Any(v => (v ?? "").Contains(Microsoft.Net.Http.Headers.HeaderNames.AcceptEncoding, StringComparison.OrdinalIgnoreCase)))
@@ -245,6 +253,9 @@ internal sealed class DeliveryCacheFilter(
         }
     }
 }
+
+/// <summary>Marks delivery endpoints whose answers caches keep only briefly (HeadlessNews:Caching:CommentsMaxAgeSeconds).</summary>
+internal sealed class ShortLivedDelivery;
 
 internal static class DeliveryCaching
 {
