@@ -227,7 +227,8 @@ internal static class CommentSql
 
     public const string ReaderProfile = """
         select r.id, r.display_name, r.staff, r.created_at, r.last_seen_at,
-               case when r.banned_until > now() then r.banned_until end as banned_until,
+               case when r.banned_until = 'infinity' then '9999-12-31T23:59:59Z'::timestamptz
+                    when r.banned_until > now() then r.banned_until end as banned_until,
                case when r.banned_until > now() then r.ban_reason end as ban_reason,
                (select count(*)::int from comments c where c.reader_id = r.id) as comments
         from readers r where r.id = @id

@@ -19,7 +19,8 @@ internal static class DatabaseExtensions
         builder.Services.AddSingleton(sp => BuildDataSource(sp, _ => { }));
         builder.Services.AddSingleton(sp => new DeliveryDataSource(BuildDataSource(sp, DeliveryDataSource.Configure)));
         builder.Services.AddSingleton<Migrator>();
-        builder.Services.AddSingleton<DemoContentLoader>();
+        // Scoped: it uses the validators, which are scoped (the Development environment checks this at start).
+        builder.Services.AddScoped<DemoContentLoader>();
     }
 
     public static string ConnectionString(IConfiguration configuration)
@@ -73,6 +74,10 @@ internal static class DatabaseExtensions
             await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<Migrator>().MigrateAsync(ct)), stopping);
         await untilReachable.ExecuteAsync(ct => new ValueTask(CheckSearchLanguageAsync(app.Services, options.Search.Language, ct)), stopping);
         if (options.DemoContent)
-            await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<DemoContentLoader>().LoadAsync(ct)), stopping);
+            await untilReachable.ExecuteAsync(async ct =>
+            {
+                await using var scope = app.Services.CreateAsyncScope();
+                await scope.ServiceProvider.GetRequiredService<DemoContentLoader>().LoadAsync(ct);
+            }, stopping);
     }
 }
