@@ -74,7 +74,9 @@ internal static partial class CommentText
     {
         foreach (var word in words)
         {
-            if (Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}]){Regex.Escape(word)}(?![\p{{L}}\p{{N}}])",
+            // Spaces in a phrase match any run of whitespace.
+            var pattern = Regex.Escape(word).Replace("\\ ", @"\s+");
+            if (Regex.IsMatch(text, $@"(?<![\p{{L}}\p{{N}}]){pattern}(?![\p{{L}}\p{{N}}])",
                     RegexOptions.IgnoreCase | RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)))
                 return word;
         }
