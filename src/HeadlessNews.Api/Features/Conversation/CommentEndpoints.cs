@@ -67,22 +67,22 @@ internal static class CommentEndpoints
 
         var write = app.MapGroup("/api/v1").WithTags("Conversation").RequireAuthorization(ReaderTokens.Policy).RequireCors(CorsSetup.Readers)
             .WithValidation();
-        write.MapPost("/articles/{slug}/comments", PostComment).WithName("PostComment").AddEndpointFilter<ReaderWriteLimit>()
+        write.MapPost("/articles/{slug}/comments", PostComment).WithName("PostComment").WithReaderWriteLimit()
             .ProducesProblems(404, 409, 422)
             .WithSummary("Post a comment or a reply")
             .WithDescription("Plain text; a reply names a public top-level comment of the same article. 201 when public at once, 202 when " +
                              "held for moderation (status pending). 409 for the same text again, 422 when comments are closed or the text " +
                              "breaks the moderation policy (banned words, too many links). The ETag is the comment's version, for edits.");
-        write.MapPut("/comments/{id:guid}", EditComment).WithName("EditComment").AddEndpointFilter<ReaderWriteLimit>()
+        write.MapPut("/comments/{id:guid}", EditComment).WithName("EditComment").WithReaderWriteLimit()
             .ProducesProblems(404, 412, 422, 428)
             .WithSummary("Edit your comment")
             .WithDescription("The author only, within the edit window (HeadlessNews:Comments:EditWindowMinutes), with If-Match. The new text " +
                              "is moderated like a new comment: it may be held again.");
-        write.MapDelete("/comments/{id:guid}", DeleteComment).WithName("DeleteComment").AddEndpointFilter<ReaderWriteLimit>()
+        write.MapDelete("/comments/{id:guid}", DeleteComment).WithName("DeleteComment").WithReaderWriteLimit()
             .ProducesProblems(404, 422)
             .WithSummary("Delete your comment")
             .WithDescription("The author only, within the edit window. A comment with replies leaves a placeholder without text or author.");
-        write.MapPost("/comments/{id:guid}/reports", ReportComment).WithName("ReportComment").AddEndpointFilter<ReaderWriteLimit>()
+        write.MapPost("/comments/{id:guid}/reports", ReportComment).WithName("ReportComment").WithReaderWriteLimit()
             .ProducesProblems(404, 409, 422)
             .WithSummary("Report a comment")
             .WithDescription("Once per reader and comment (409 after); not your own (422). Reported comments go to the moderation queue.");
@@ -398,4 +398,15 @@ internal sealed class ReaderWriteLimit : IEndpointFilter, IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => _limiter.DisposeAsync();
+}
+
+internal static class ReaderWriteLimits
+{
+    /// <summary>The one limiter (a singleton) in front of an endpoint: AddEndpointFilter&lt;T&gt; would make one per request.</summary>
+    public static RouteHandlerBuilder WithReaderWriteLimit(this RouteHandlerBuilder builder) =>
+        builder.AddEndpointFilterFactory((context, next) =>
+        {
+            var limit = context.ApplicationServices.GetRequiredService<ReaderWriteLimit>();
+            return invocation => limit.InvokeAsync(invocation, next);
+        });
 }
