@@ -24,6 +24,13 @@ const server = createServer(async (request, response) => {
     response.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end("Not found");
   }
 });
+// A port already taken is one line saying what to do, not a stack trace.
+server.on("error", (error) => {
+  console.error(error.code === "EADDRINUSE"
+    ? `Port ${port} is already in use: choose another (FRONTEND_PORT=... scripts/run-frontend.sh; 0 picks a free one).`
+    : `The front end cannot listen on 127.0.0.1:${port}: ${error.message}`);
+  process.exit(1);
+});
 server.listen(port, "127.0.0.1", () => {
   const url = `http://127.0.0.1:${server.address().port}/` + (api ? `?api=${api}` : "");
   console.log(`Front end on ${url}`);

@@ -86,7 +86,12 @@ if (HeadlessNewsOptionsValidator.FirstProblem(app.Services) is { } problem)
     return 1;
 }
 
-await app.PrepareDatabaseAsync();
+// The same for a setting only the database can check (the search language).
+if (await app.PrepareDatabaseAsync() is { } databaseProblem)
+{
+    Console.Error.WriteLine("Configuration: " + databaseProblem);
+    return 1;
+}
 
 app.UseHeadAsGetThenRouting();
 app.UseResponseCompression();

@@ -28,7 +28,7 @@ public abstract class ApiTestBase
         _logLinesAtStart = CapturedLogs.Instance.Lines.Count;
         _exchangesAtStart = Contract.ExchangeRecorder.Count;
         Interlocked.Increment(ref TestsStarted);
-        await GlobalSetup.ResetAsync();
+        await GlobalSetup.ResetAsync(BackgroundServices.AskedForByCurrentTest(GetType()));
         Anonymous = GlobalSetup.Factory.CreateClient();
         Admin = ClientWithKey(HeadlessNewsApiFactory.BootstrapAdminKey);
     }
@@ -46,7 +46,7 @@ public abstract class ApiTestBase
     }
 
     [TearDown]
-    public void DisposeClients()
+    public async Task DisposeClientsAsync()
     {
         // A failed test shows the errors the app logged while it ran.
         if (TestContext.CurrentContext.Result.Outcome.Status == NUnit.Framework.Interfaces.TestStatus.Failed)
@@ -54,6 +54,8 @@ public abstract class ApiTestBase
                 TestContext.Out.WriteLine(line);
         Anonymous.Dispose();
         Admin.Dispose();
+        // Background work the test asked for ends with it (and its failure, if any, is this test's).
+        await GlobalSetup.StopBackgroundAsync();
     }
 
     protected static HttpClient ClientWithKey(string key)

@@ -26,14 +26,16 @@ public sealed class GlobalSetup
         Factory.CreateClient().Dispose();
     }
 
-    internal static async Task ResetAsync()
+    private static readonly List<BackgroundService> Running = [];
+
+    /// <summary>
+    /// Empties every table and drops what the app cached from them, then starts the background services the test asked
+    /// for (none by default). Whatever the last test had running was stopped first, so none of its work runs across
+    /// the reset into the next test.
+    /// </summary>
+    internal static async Task ResetAsync(Background background = Background.None)
     {
-        // The last test's background work (webhook deliveries, the scheduler, re-indexing) stops before its tables are
-        // emptied and starts afresh after, so none of it runs across the reset into the next test.
-        var background = Factory.Services.GetServices<IHostedService>().OfType<BackgroundService>()
-            .Where(s => s.GetType().Assembly == typeof(DeliveryCacheInvalidator).Assembly).ToList();
-        foreach (var service in background)
-            await service.StopAsync(CancellationToken.None);
+        await StopBackgroundAsync();
         await using var connection = new NpgsqlConnection(UnpooledConnectionString);
         await connection.OpenAsync();
         _respawner ??= await Respawner.CreateAsync(connection, new RespawnerOptions
@@ -45,8 +47,29 @@ public sealed class GlobalSetup
         await _respawner.ResetAsync(connection);
         // The tables were emptied behind the app's back: drop what it cached from them.
         await Factory.Services.GetRequiredService<DeliveryCacheInvalidator>().EverythingChangedAsync();
-        foreach (var service in background)
+        foreach (var (type, flag) in BackgroundServices.Flags)
+        {
+            if (!background.HasFlag(flag))
+                continue;
+            var service = (BackgroundService)Factory.Services.GetRequiredService(type);
             await service.StartAsync(CancellationToken.None);
+            Running.Add(service);
+        }
+    }
+
+    /// <summary>Stops what the last test started; a service that failed (rather than stopped) fails the test that ran it.</summary>
+    internal static async Task StopBackgroundAsync()
+    {
+        var failures = new List<string>();
+        foreach (var service in Running)
+        {
+            await service.StopAsync(CancellationToken.None);
+            if (service.ExecuteTask is { IsFaulted: true } task)
+                failures.Add($"{service.GetType().Name} failed: {task.Exception!.InnerException}");
+        }
+        Running.Clear();
+        if (failures.Count > 0)
+            Assert.Fail(string.Join("\n", failures));
     }
 
     // Test-side connections skip the pool, so a database restart under the app leaves no broken ones behind.
@@ -56,6 +79,7 @@ public sealed class GlobalSetup
     public async Task StopAsync()
     {
         ContractValidator.Stop();
+        await StopBackgroundAsync();
         await Factory.DisposeAsync();
         await Database.DisposeAsync();
     }

@@ -7,8 +7,14 @@ using Microsoft.Extensions.Logging;
 
 namespace HeadlessNews.Tests.Infrastructure;
 
-internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionary<string, string?>? settings = null, string environment = "Production")
-    : WebApplicationFactory<Program>
+/// <summary>
+/// The app in process. Its background services (<see cref="Background"/>) start with it only when
+/// <paramref name="background"/> names them; the others are still registered, as plain singletons, so the shared
+/// app's test resets can start them for a test that asks (GlobalSetup.ResetAsync).
+/// </summary>
+internal sealed class HeadlessNewsApiFactory(
+    string connectionString, IDictionary<string, string?>? settings = null, Background background = Background.None,
+    string environment = "Production") : WebApplicationFactory<Program>
 {
     public const string BootstrapAdminKey = "test-bootstrap-admin-key";
 
@@ -57,9 +63,20 @@ internal sealed class HeadlessNewsApiFactory(string connectionString, IDictionar
     {
         builder.UseEnvironment(environment);
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, Contract.ExchangeRecorder.StartupFilter>());
-        // Test resets stop and start the background services behind the host's back (GlobalSetup.ResetAsync). Since
-        // .NET 10 a service stopped before its ExecuteAsync began ends "canceled", which the host, not stopping itself,
-        // would take for a failure and stop the whole app for. A real failure is still logged.
-        builder.ConfigureServices(services => services.Configure<HostOptions>(o => o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore));
+        builder.ConfigureServices(services =>
+        {
+            var ours = services.Where(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType is { } type
+                    && type.Assembly == typeof(Program).Assembly && typeof(BackgroundService).IsAssignableFrom(type)).ToList();
+            foreach (var descriptor in ours)
+            {
+                var type = descriptor.ImplementationType!;
+                if (!BackgroundServices.Flags.TryGetValue(type, out var flag))
+                    throw new InvalidOperationException($"{type.Name} is a background service the tests do not know: add it to BackgroundServices.Flags.");
+                if (background.HasFlag(flag))
+                    continue;
+                services.Remove(descriptor);
+                services.AddSingleton(type);
+            }
+        });
     }
 }

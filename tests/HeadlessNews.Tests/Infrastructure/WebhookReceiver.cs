@@ -25,7 +25,18 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     /// <summary>The status to answer with; 200 unless a test says otherwise.</summary>
     public Func<int> Status { get; set; } = () => 200;
-    public TimeSpan Delay { get; set; }
+
+    /// <summary>
+    /// While set and not yet complete, every request is held unanswered until it completes (or the sender gives up, or
+    /// the receiver stops): a receiver as slow as a test needs, decided by the test rather than by a clock.
+    /// </summary>
+    public Task? Hold { get; set; }
+
+    /// <summary>Requests answered so far (held ones are not, until their hold ends).</summary>
+    public int Answered => Volatile.Read(ref _answered);
+
+    private int _answered;
+    private readonly CancellationTokenSource _stopping = new();
     public Func<HttpResponse, Task>? Decorate { get; set; }
 
     private WebhookReceiver(WebApplication app, int port)
@@ -58,11 +69,22 @@ internal sealed class WebhookReceiver : IAsyncDisposable
             receiver.Requests.Enqueue(new Received(
                 headers["webhook-id"].ToString(), headers["webhook-timestamp"].ToString(), headers["webhook-signature"].ToString(),
                 body, headers, DateTime.UtcNow));
-            if (receiver.Delay > TimeSpan.Zero)
-                await Task.Delay(receiver.Delay);
+            if (receiver.Hold is { } hold)
+            {
+                using var abandoned = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted, receiver._stopping.Token);
+                try
+                {
+                    await hold.WaitAsync(abandoned.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
             http.Response.StatusCode = receiver.Status();
             if (receiver.Decorate is { } decorate)
                 await decorate(http.Response);
+            Interlocked.Increment(ref receiver._answered);
         });
         await app.StartAsync();
         return receiver;
@@ -83,6 +105,7 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _stopping.CancelAsync();
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

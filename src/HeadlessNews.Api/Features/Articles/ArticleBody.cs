@@ -42,6 +42,18 @@ internal static class ArticleBody
     /// <summary>The most raw HTML tags (opening and closing) a body may have; see <see cref="RawHtml"/>.</summary>
     public const int MaxRawHtmlTags = 1_000;
 
+    /// <summary>
+    /// The most items (inline elements, list items, table rows, blocks) one element may hold directly when the
+    /// sanitizer must read it: its HTML parser takes time in proportion to the square of the number of children one
+    /// element has (52,000 links in one paragraph took 6 s, in paragraphs of 100 links 0.1 s).
+    /// </summary>
+    public const int MaxSanitizedItems = 2_000;
+
+    // The sanitizer reads a body in pieces of whole top-level blocks, cut where raw HTML has closed what it opened,
+    // so no element it sees has more children than this (or, for an element left open, MaxChunkNodes).
+    private const int ChunkNodes = 200;
+    private const int MaxChunkNodes = 2_000;
+
     // The same syntax without heading anchors, which would cost what MaxHeadings guards against before it is counted.
     private static readonly MarkdownPipeline CheckPipeline = CreateCheckPipeline();
 
@@ -128,6 +140,13 @@ internal static class ArticleBody
         var (deepest, tags) = RawHtml(document);
         if (tags > MaxRawHtmlTags)
             return $"bodyMarkdown may have at most {MaxRawHtmlTags:N0} raw HTML tags.";
+        foreach (var block in document)
+        {
+            if (HoldsOnlyPlainMarkup(block) && !SelfAndDescendants(block).OfType<LinkInline>().Any(l => l.IsImage))
+                continue;
+            if (WidestElement(block) > MaxSanitizedItems)
+                return $"bodyMarkdown may have at most {MaxSanitizedItems:N0} items (links, inline HTML, list items, table rows) in one paragraph, list or table that holds raw HTML, a table, footnotes, images or links other than http(s), mailto or #anchors; split it into smaller ones.";
+        }
         return deepest > MaxNesting
             ? $"bodyMarkdown must not nest HTML elements more than {MaxNesting} levels deep (an element left open counts until it is closed)."
             : null;
@@ -183,6 +202,32 @@ internal static class ArticleBody
         return null;
     }
 
+    // The node and everything in it in document order, a leaf block's inline root included: Markdig's Descendants()
+    // of a leaf block (a paragraph, a heading) leaves out its inlines, which is where links and inline HTML are.
+    private static IEnumerable<MarkdownObject> SelfAndDescendants(MarkdownObject node)
+    {
+        var pending = new Stack<MarkdownObject>();
+        pending.Push(node);
+        while (pending.TryPop(out var next))
+        {
+            yield return next;
+            switch (next)
+            {
+                case ContainerBlock container:
+                    for (var i = container.Count - 1; i >= 0; i--)
+                        pending.Push(container[i]);
+                    break;
+                case LeafBlock { Inline: { } inline }:
+                    pending.Push(inline);
+                    break;
+                case ContainerInline inline:
+                    foreach (var child in inline.Reverse())
+                        pending.Push(child);
+                    break;
+            }
+        }
+    }
+
     private static bool NextIsSpace(string text, int at) => at + 1 < text.Length && text[at + 1] is ' ' or '\t';
 
     private static readonly FrozenSet<string>.AlternateLookup<ReadOnlySpan<char>> VoidTags = new[]
@@ -198,12 +243,19 @@ internal static class ArticleBody
     private static (int Deepest, int Tags) RawHtml(MarkdownDocument document)
     {
         int depth = 0, deepest = 0, tags = 0;
-        foreach (var node in document.Descendants())
+        foreach (var block in document)
+            CountRawHtml(block, ref depth, ref deepest, ref tags);
+        return (deepest, tags);
+    }
+
+    private static void CountRawHtml(Block block, ref int depth, ref int deepest, ref int tags)
+    {
+        foreach (var node in SelfAndDescendants(block))
         {
             var html = node switch
             {
                 HtmlInline inline => inline.Tag.AsSpan(),
-                HtmlBlock block => block.Lines.ToString().AsSpan(),
+                HtmlBlock htmlBlock => htmlBlock.Lines.ToString().AsSpan(),
                 _ => default,
             };
             for (var at = 0; at + 1 < html.Length; at++)
@@ -227,7 +279,23 @@ internal static class ArticleBody
                     deepest = Math.Max(deepest, ++depth);
             }
         }
-        return (deepest, tags);
+    }
+
+    // The most children any one element in this block has (a list's items, a paragraph's inlines, a table's rows).
+    private static int WidestElement(Block block)
+    {
+        var widest = 0;
+        foreach (var node in SelfAndDescendants(block))
+        {
+            var children = node switch
+            {
+                ContainerBlock container => container.Count,
+                ContainerInline inline => inline.Count(),
+                _ => 0,
+            };
+            widest = Math.Max(widest, children);
+        }
+        return widest;
     }
 
     internal static string Sanitize(string html) => Sanitizer.Sanitize(html);
@@ -236,9 +304,7 @@ internal static class ArticleBody
     {
         markdown ??= "";
         var document = Markdown.Parse(markdown, Pipeline);
-        var html = document.ToHtml(Pipeline);
-        if (!HoldsOnlyPlainMarkup(document) || !WritesOnlyPlainTags(html))
-            html = Sanitizer.Sanitize(html);
+        var html = SafeHtml(document);
 
         var outline = document.Descendants<HeadingBlock>()
             .Select(h => new OutlineEntry(h.Level, InlineText(h.Inline), h.GetAttributes().Id ?? ""))
@@ -251,18 +317,66 @@ internal static class ArticleBody
     }
 
     /// <summary>
+    /// The document's HTML, block by block: blocks of plain markup as Markdig writes them, the others through the
+    /// sanitizer in chunks of whole blocks, so that its time grows with the body's length rather than with the square
+    /// of the number of blocks. A chunk ends only where the raw HTML in it has closed every element it opened (a
+    /// <c>&lt;div&gt;</c> around several blocks stays one), or, for an element never closed, after
+    /// <see cref="MaxChunkNodes"/> nodes. Each chunk the sanitizer writes is whole, balanced HTML, so the pieces
+    /// together are as safe as each one.
+    /// </summary>
+    private static string SafeHtml(MarkdownDocument document)
+    {
+        var html = new StringBuilder();
+        var chunk = new StringBuilder();
+        int depth = 0, deepest = 0, tags = 0, chunkNodes = 0;
+        var writer = new StringWriter();
+        var renderer = new HtmlRenderer(writer);
+        Pipeline.Setup(renderer);
+        foreach (var block in document)
+        {
+            renderer.Render(block);
+            renderer.Writer.Flush();
+            var written = writer.GetStringBuilder();
+            var blockHtml = written.ToString();
+            written.Clear();
+            var plain = HoldsOnlyPlainMarkup(block) && WritesOnlyPlainTags(blockHtml);
+            if (plain && depth == 0)
+            {
+                FlushChunk();
+                html.Append(blockHtml);
+                continue;
+            }
+            chunk.Append(blockHtml);
+            chunkNodes += SelfAndDescendants(block).Count();
+            CountRawHtml(block, ref depth, ref deepest, ref tags);
+            if (depth == 0 && chunkNodes >= ChunkNodes || chunkNodes >= MaxChunkNodes)
+                FlushChunk();
+        }
+        FlushChunk();
+        return html.ToString();
+
+        void FlushChunk()
+        {
+            if (chunk.Length > 0)
+                html.Append(Sanitizer.Sanitize(chunk.ToString()));
+            (chunk.Length, chunkNodes, depth) = (0, 0, 0);
+        }
+    }
+
+    /// <summary>
     /// True when the HTML Markdig writes for this document cannot hold anything the sanitizer would remove, so
     /// sanitizing (three quarters of the cost of rendering) can be skipped: only prose structure whose text Markdig
     /// escapes, no raw HTML, no attributes but heading anchors and code languages, and links only to http(s),
     /// mailto or an anchor. Anything else (tables, footnotes, raw HTML, attribute blocks, media embeds, other
     /// URL schemes) goes through the sanitizer.
     /// </summary>
-    internal static bool HoldsOnlyPlainMarkup(MarkdownDocument document)
+    internal static bool HoldsOnlyPlainMarkup(MarkdownObject root)
     {
-        foreach (var node in document.Descendants())
+        foreach (var node in SelfAndDescendants(root))
         {
             switch (node)
             {
+                case MarkdownDocument or ContainerInline { Parent: null }:
                 case ParagraphBlock or HeadingBlock or ListBlock or ListItemBlock or QuoteBlock or ThematicBreakBlock or CodeBlock
                     or LinkReferenceDefinitionGroup or LinkReferenceDefinition or BlankLineBlock:
                 case LiteralInline or EmphasisInline or LineBreakInline or HtmlEntityInline or CodeInline:

@@ -46,6 +46,7 @@ internal static partial class ApiKeyAuth
 
     public static void AddApiKeyAuth(this IServiceCollection services)
     {
+        services.AddSingleton<UnknownKeys>();
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, null, o => o.ForwardDefaultSelector = http => ReaderTokens.LooksLikeToken(http.Request) ? ReaderTokens.Scheme : KeyScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(KeyScheme, null)
@@ -86,10 +87,14 @@ internal sealed class ApiKeyAuthenticationHandler(
     UrlEncoder encoder,
     NpgsqlDataSource dataSource,
     IOptions<HeadlessNewsOptions> settings,
-    IProblemDetailsService problems)
+    IProblemDetailsService problems,
+    UnknownKeys unknownKeys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     private sealed record KeyRow(Guid Id, string Name, string Role, int? RequestsPerMinute);
+
+    /// <summary>Set on a request refused a key lookup: how long until its client may look up an unknown key again.</summary>
+    public const string UnknownKeysRetryAfter = "headlessnews:unknown-keys-retry-after";
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
@@ -111,11 +116,27 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (!ApiKeyAuth.IsIssuedFormat(key))
             return AuthenticateResult.Fail("Unknown key.");
 
+        // Unknown well-formed keys cost at most the client's allowance of lookups (UnknownKeys).
+        if (unknownKeys.WasMissed(hash))
+            return AuthenticateResult.Fail("Unknown key.");
+        var client = Context.Connection.RemoteIpAddress;
+        if (!unknownKeys.TryStartLookup(client, hash, out var retryAfter))
+        {
+            Context.Items[UnknownKeysRetryAfter] = retryAfter;
+            return AuthenticateResult.Fail("Too many unknown keys.");
+        }
+
         await using var connection = dataSource.CreateConnection();
         var row = await connection.QuerySingleOrDefaultAsync<KeyRow>(new CommandDefinition(
             "select id, name, role, requests_per_minute from api_keys where key_hash = @hash and revoked_at is null",
             new { hash }, cancellationToken: Context.RequestAborted));
-        return row is null ? AuthenticateResult.Fail("Unknown key.") : Success(row.Id.ToString(), row.Name, row.Role, row.RequestsPerMinute);
+        if (row is null)
+        {
+            unknownKeys.Missed(hash);
+            return AuthenticateResult.Fail("Unknown key.");
+        }
+        unknownKeys.Found(client, hash);
+        return Success(row.Id.ToString(), row.Name, row.Role, row.RequestsPerMinute);
     }
 
     private AuthenticateResult Success(string id, string name, string role, int? requestsPerMinute = null)

@@ -40,18 +40,33 @@ internal static class DatabaseExtensions
         return builder.Build();
     }
 
-    // A misspelt language would otherwise fail every article write; fail at start instead, saying why.
-    private static async Task CheckSearchLanguageAsync(IServiceProvider services, string language, CancellationToken ct)
+    /// <summary>
+    /// Null when HeadlessNews:Search:Language names a text-search configuration of this PostgreSQL; otherwise one line
+    /// that names the setting and the configurations there are. A misspelt language would otherwise fail every article
+    /// write and every search, so the API and the command-line tools stop at start instead. The value is cast exactly
+    /// as the writes cast it (regconfig), so what passes here is what they accept (English, pg_catalog.english).
+    /// </summary>
+    public static async Task<string?> SearchLanguageProblemAsync(NpgsqlDataSource db, string language, CancellationToken ct)
     {
-        await using var connection = services.GetRequiredService<NpgsqlDataSource>().CreateConnection();
-        var known = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "select exists (select 1 from pg_ts_config where cfgname = @language)", new { language }, cancellationToken: ct));
-        if (!known)
-            throw new InvalidOperationException(
-                $"HeadlessNews:Search:Language '{language}' is not a text-search configuration of this PostgreSQL (see pg_ts_config).");
+        await using var connection = await db.OpenConnectionAsync(ct);
+        try
+        {
+            await connection.ExecuteScalarAsync<string>(new CommandDefinition("select @language::regconfig::text", new { language }, cancellationToken: ct));
+            return null;
+        }
+        // No such configuration, not a name at all, a schema that does not exist: whatever the cast refuses, short of the
+        // database going away (which the caller retries).
+        catch (PostgresException e) when (!e.IsTransient)
+        {
+            var known = await connection.ExecuteScalarAsync<string>(new CommandDefinition(
+                "select string_agg(cfgname::text, ', ' order by cfgname) from pg_ts_config", cancellationToken: ct));
+            return $"{HeadlessNewsOptions.Section}:Search:Language is '{language}', which is not a text-search configuration "
+                   + $"of this PostgreSQL; use one of: {known}.";
+        }
     }
 
-    public static async Task PrepareDatabaseAsync(this WebApplication app)
+    /// <summary>Migrates, checks the settings that depend on the database, loads the demo content; returns the first setting problem.</summary>
+    public static async Task<string?> PrepareDatabaseAsync(this WebApplication app)
     {
         var options = app.Services.GetRequiredService<IOptions<HeadlessNewsOptions>>().Value;
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseExtensions));
@@ -72,12 +87,16 @@ internal static class DatabaseExtensions
         var stopping = app.Lifetime.ApplicationStopping;
         if (options.RunMigrations)
             await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<Migrator>().MigrateAsync(ct)), stopping);
-        await untilReachable.ExecuteAsync(ct => new ValueTask(CheckSearchLanguageAsync(app.Services, options.Search.Language, ct)), stopping);
+        var db = app.Services.GetRequiredService<NpgsqlDataSource>();
+        var problem = await untilReachable.ExecuteAsync(async ct => await SearchLanguageProblemAsync(db, options.Search.Language, ct), stopping);
+        if (problem is not null)
+            return problem;
         if (options.DemoContent)
             await untilReachable.ExecuteAsync(async ct =>
             {
                 await using var scope = app.Services.CreateAsyncScope();
                 await scope.ServiceProvider.GetRequiredService<DemoContentLoader>().LoadAsync(ct);
             }, stopping);
+        return null;
     }
 }

@@ -30,6 +30,13 @@ public sealed class RateLimitOptions
     [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue, ErrorMessage = "HeadlessNews:RateLimits:ManagementWritesPerMinute must be at least 1.")]
     public int ManagementWritesPerMinute { get; set; } = 600;
 
+    /// <summary>
+    /// Lookups of well-formed keys that are not found, per minute from one client address; past that, its requests
+    /// with a key not seen valid recently are refused 429 without a lookup.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, int.MaxValue, ErrorMessage = "HeadlessNews:RateLimits:UnknownKeysPerMinute must be at least 1.")]
+    public int UnknownKeysPerMinute { get; set; } = 30;
+
     /// <summary>Let loopback callers through unlimited. For local tools only; off by default.</summary>
     public bool ExemptLoopback { get; set; }
 }
@@ -68,6 +75,13 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
             || (_options.ExemptLoopback && http.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip)))
         {
             await next(http);
+            return;
+        }
+
+        // Authentication refused to look up one more unknown key from this address (UnknownKeys).
+        if (http.Items[ApiKeyAuthenticationHandler.UnknownKeysRetryAfter] is TimeSpan wait)
+        {
+            await RejectAsync(http, null, _options.UnknownKeysPerMinute, "This client has sent too many unknown API keys.", wait);
             return;
         }
 
@@ -129,9 +143,9 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
         headers["RateLimit-Policy"] = $"{perMinute};w=60";
     }
 
-    private async Task RejectAsync(HttpContext http, RateLimitLease lease, int perMinute, string detail)
+    private async Task RejectAsync(HttpContext http, RateLimitLease? lease, int perMinute, string detail, TimeSpan? after = null)
     {
-        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
+        var retryAfter = after ?? (lease is not null && lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1));
         var seconds = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds));
         SetHeaders(http, perMinute, 0);
         http.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);

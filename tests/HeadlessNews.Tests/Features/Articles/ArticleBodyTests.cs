@@ -78,6 +78,37 @@ public sealed class ArticleBodyTests
         Assert.That(ArticleBody.Render(markdown).Html, Is.EqualTo(ArticleBody.Sanitize(written)));
     }
 
+    [TestCaseSource(nameof(NeedsSanitizing))]
+    public void AmongPlainBlocksWhatNeedsSanitizingIsSanitizedAsAlone(string markdown)
+    {
+        // Blocks are sanitized in pieces: plain prose around a block must not carry it past the sanitizer.
+        var html = ArticleBody.Render($"Plain first.\n\n{markdown}\n\nPlain [last](https://example.org).").Html;
+
+        Assert.That(html, Does.StartWith("<p>Plain first.</p>\n"));
+        Assert.That(html, Does.Contain("<p>Plain <a href=\"https://example.org\">last</a>.</p>\n"));
+        var body = new HtmlParser().ParseDocument("<body>" + html).Body!;
+        Assert.That(body.QuerySelectorAll("script, iframe, style, form, input, object, embed"), Is.Empty);
+        foreach (var attribute in body.QuerySelectorAll("*").SelectMany(e => e.Attributes))
+        {
+            Assert.That(attribute.Name, Does.Not.StartWith("on").And.Not.EqualTo("style"));
+            Assert.That(attribute.Value.Trim(), Does.Not.StartWith("javascript:").IgnoreCase.And.Not.StartWith("data:").IgnoreCase);
+        }
+    }
+
+    [Test]
+    public void RawHtmlAroundSeveralBlocksStaysOneElement()
+    {
+        var blocks = string.Concat(Enumerable.Range(0, 300).Select(i => $"Paragraph {i} with [a relative link](/a/{i}).\n\n"));
+
+        var html = ArticleBody.Render($"<div class=\"box\">\n\n{blocks}</div>\n\nAfter.").Html;
+
+        var document = new HtmlParser().ParseDocument("<body>" + html);
+        var box = document.QuerySelector("div.box");
+        Assert.That(box, Is.Not.Null);
+        Assert.That(box!.QuerySelectorAll("p"), Has.Length.EqualTo(300), "every paragraph inside the div");
+        Assert.That(document.Body!.LastElementChild!.TextContent, Is.EqualTo("After."));
+    }
+
     [TestCaseSource(nameof(PlainProse))]
     [TestCaseSource(nameof(NeedsSanitizing))]
     public void WordCountIsThatOfThePlainText(string markdown)

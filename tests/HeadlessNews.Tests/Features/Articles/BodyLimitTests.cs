@@ -27,6 +27,8 @@ public sealed class BodyLimitTests : ApiTestBase
         new object[] { "table cells", "|a|b|\n|-|-|\n" + Repeat("|c|d|\n", ArticleBody.MaxTableCells / 2) },
         new object[] { "raw HTML left open", Repeat("<b><i>", 40) + "x" },
         new object[] { "raw HTML tags", Repeat("<b>x</b> ", ArticleBody.MaxRawHtmlTags / 2 + 1) },
+        new object[] { "other-scheme links in one paragraph", Repeat("[a](ftp://example.org) ", ArticleBody.MaxSanitizedItems / 2 + 1) },
+        new object[] { "list items with relative links", Repeat("- [a](/a)\n", ArticleBody.MaxSanitizedItems + 1) },
     ];
 
     [TestCaseSource(nameof(TooMuch))]
@@ -49,6 +51,8 @@ public sealed class BodyLimitTests : ApiTestBase
         new object[] { "table cells", "|a|b|\n|-|-|\n" + Repeat("|c|d|\n", ArticleBody.MaxTableCells / 2 - 1) },
         new object[] { "raw HTML closed", Repeat("<b>x</b> ", ArticleBody.MaxRawHtmlTags / 2) },
         new object[] { "links with spaces", Repeat("[a](https://example.org/a) ", 2_000) },
+        new object[] { "other-scheme links in one paragraph", Repeat("[a](ftp://example.org) ", ArticleBody.MaxSanitizedItems / 2) },
+        new object[] { "paragraphs of other-scheme links", Repeat(Repeat("[a](ftp://e.org) ", 500) + "\n\n", 10) },
     ];
 
     [TestCaseSource(nameof(AtTheLimits))]

@@ -95,6 +95,7 @@ public sealed class ChangeFeedTests : ApiTestBase
     }
 
     [Test]
+    [RunsInBackground(Background.Scheduler | Background.Webhooks)]
     public async Task AScheduledArticleEntersTheFeedAndFiresItsWebhookWhenItsTimeComes()
     {
         await using var receiver = await WebhookReceiver.StartAsync();

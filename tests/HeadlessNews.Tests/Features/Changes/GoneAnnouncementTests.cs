@@ -10,6 +10,7 @@ namespace HeadlessNews.Tests.Features.Changes;
 /// When a write takes a public article out of view, partners are told with the article as they last saw it: the
 /// write's new content (a new title, slug or publish time) may be the next embargoed version of the story.
 /// </summary>
+[RunsInBackground(Background.Webhooks)]
 public sealed class GoneAnnouncementTests : ApiTestBase
 {
     private WebhookReceiver _receiver = null!;

@@ -14,6 +14,7 @@ namespace HeadlessNews.Tests.Features.Changes;
 /// trace (title, summary or slug) in any webhook body, change-feed page, feed, sitemap, search, suggestion or related
 /// card, before the operation and after it unless the operation made it public.
 /// </summary>
+[RunsInBackground(Background.Webhooks | Background.Scheduler)]
 public sealed class TransitionTableTests : ApiTestBase
 {
     private static WebhookReceiver _receiver = null!;

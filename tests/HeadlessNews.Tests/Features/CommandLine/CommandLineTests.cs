@@ -68,4 +68,46 @@ public sealed class CommandLineTests
         });
         AssertOneClearLine(result, mentions);
     }
+
+    // Only the database knows which text-search configurations there are, so this one is checked after migrating.
+    [TestCase("")]
+    [TestCase("migrate")]
+    [TestCase("export newsroom.ndjson")]
+    [TestCase("import newsroom.ndjson")]
+    public async Task AnUnknownSearchLanguageStopsTheApiAndTheToolsWithALineNamingItAndTheLanguagesThereAre(string command)
+    {
+        File.Delete(Path.Combine(AppContext.BaseDirectory, "newsroom.ndjson"));
+        var result = await RunAsync(command, new()
+        {
+            ["HeadlessNews__Search__Language"] = "klingon",
+            ["ConnectionStrings__HeadlessNews"] = GlobalSetup.Database.ConnectionString,
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{TestDatabase.FreePort()}",
+        });
+        AssertOneClearLine(result, "HeadlessNews:Search:Language is 'klingon'");
+        Assert.That(result.Output, Does.Contain("english, ").And.Contain("simple"), "the line names the languages there are");
+        Assert.That(File.Exists(Path.Combine(AppContext.BaseDirectory, "newsroom.ndjson")), Is.False, "nothing was exported");
+    }
+
+    [TestCase("English")]
+    [TestCase("pg_catalog.german")]
+    public async Task ASearchLanguageThatPostgreSqlAcceptsIsAccepted(string language)
+    {
+        var result = await RunAsync("migrate", new()
+        {
+            ["HeadlessNews__Search__Language"] = language,
+            ["ConnectionStrings__HeadlessNews"] = GlobalSetup.Database.ConnectionString,
+        });
+        Assert.That(result.ExitCode, Is.Zero, result.Output);
+    }
+
+    [Test]
+    public async Task AWrongSettingStopsTheToolsTooWithALineNamingIt()
+    {
+        var result = await RunAsync("export newsroom.ndjson", new()
+        {
+            ["HeadlessNews__Webhooks__MaxAttempts"] = "0",
+            ["ConnectionStrings__HeadlessNews"] = GlobalSetup.Database.ConnectionString,
+        });
+        AssertOneClearLine(result, "HeadlessNews:Webhooks:MaxAttempts");
+    }
 }

@@ -5,6 +5,7 @@ using HeadlessNews.Tests.Infrastructure;
 namespace HeadlessNews.Tests.Features.Conversation;
 
 /// <summary>Partners hear when a comment becomes public and when a public one goes; never about the others.</summary>
+[RunsInBackground(Background.Webhooks)]
 public sealed class CommentEventTests : ApiTestBase
 {
     [Test]

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -14,59 +13,11 @@ namespace HeadlessNews.Tests.Features.Faults;
 /// </summary>
 public sealed class KilledProcessTests : ApiTestBase
 {
-    private sealed class ApiProcess(Process process, string url) : IDisposable
+    private static readonly Dictionary<string, string> Settings = new()
     {
-        public string Url { get; } = url;
-
-        public static async Task<ApiProcess> StartAsync(int port)
-        {
-            var start = new ProcessStartInfo("dotnet", "HeadlessNews.Api.dll")
-            {
-                WorkingDirectory = AppContext.BaseDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-            start.Environment["ConnectionStrings__HeadlessNews"] = GlobalSetup.Database.ConnectionString;
-            start.Environment["HeadlessNews__BootstrapAdminKey"] = HeadlessNewsApiFactory.BootstrapAdminKey;
-            start.Environment["HeadlessNews__RateLimits__Enabled"] = "false";
-            start.Environment["HeadlessNews__Idempotency__LeaseSeconds"] = "2";
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var api = new ApiProcess(process, $"http://127.0.0.1:{port}");
-            using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                try
-                {
-                    if ((await probe.GetAsync(api.Url + "/health/ready")).IsSuccessStatusCode)
-                        return api;
-                }
-                catch (HttpRequestException)
-                {
-                }
-                catch (TaskCanceledException)
-                {
-                }
-                Assert.That(DateTime.UtcNow, Is.LessThan(deadline), "the API process did not become ready");
-                await Task.Delay(100);
-            }
-        }
-
-        public void Kill() => process.Kill(entireProcessTree: true);
-
-        public void Dispose()
-        {
-            if (!process.HasExited)
-                process.Kill(entireProcessTree: true);
-            process.Dispose();
-        }
-    }
+        ["HeadlessNews__RateLimits__Enabled"] = "false",
+        ["HeadlessNews__Idempotency__LeaseSeconds"] = "2",
+    };
 
     [Test]
     public async Task EveryCreateOfABurstCutByAKillEndsStoredExactlyOnce()
@@ -76,7 +27,7 @@ public sealed class KilledProcessTests : ApiTestBase
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", HeadlessNewsApiFactory.BootstrapAdminKey);
         var answered = new ConcurrentDictionary<int, Uri>();
-        var api = await ApiProcess.StartAsync(port);
+        var api = await ApiProcess.StartAsync(port, Settings);
         try
         {
             async Task<HttpStatusCode?> SendAsync(int i)
@@ -113,7 +64,7 @@ public sealed class KilledProcessTests : ApiTestBase
             Assert.That(beforeKill, Has.Count.LessThan(burst), "the kill came after the whole burst was answered");
 
             api.Dispose();
-            api = await ApiProcess.StartAsync(port);
+            api = await ApiProcess.StartAsync(port, Settings);
             // A careful client retries each request with its own key until it has an answer: 409 while a claim the
             // dead process left has not run out its lease.
             foreach (var i in Enumerable.Range(0, burst))

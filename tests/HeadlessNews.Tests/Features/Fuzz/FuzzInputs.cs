@@ -45,6 +45,59 @@ internal static class FuzzInputs
             Gen.Int[1, 600], Gen.Int[0, 3], (unit, times, spread) => Nest(unit, times, spread))),
         (1, Text));
 
+    /// <summary>
+    /// Runs <paramref name="check"/> on <paramref name="count"/> cases of <paramref name="gen"/> from
+    /// <paramref name="seed"/>, always the same ones. The first case that fails is handed to CsCheck's Sample with its
+    /// own case seed: Sample runs it, then keeps generating cases and keeps any smaller one that still fails (its
+    /// shrinking), and the failure reports the smallest with the seed that replays it.
+    /// </summary>
+    public static void CheckEach<T>(Gen<T> gen, Action<T> check, string seed, int count, Func<T, string> print, int shrinkIterations = 2_000)
+    {
+        var pcg = PCG.Parse(seed);
+        for (var i = 0; i < count; i++)
+        {
+            var caseSeed = pcg.ToString(pcg.State);
+            var value = gen.Generate(pcg, null, out _);
+            try
+            {
+                check(value);
+            }
+            catch (Exception first)
+            {
+                throw Shrunk(gen, check, print, i, seed, caseSeed, value, first, shrinkIterations);
+            }
+        }
+    }
+
+    public static FuzzFailure Shrunk<T>(Gen<T> gen, Action<T> check, Func<T, string> print, int index, string seed, string caseSeed, T first,
+        Exception firstFailure, int iterations)
+    {
+        T smallest = first;
+        var smallestSeed = caseSeed;
+        try
+        {
+            gen.Sample(check, seed: caseSeed, iter: iterations, threads: 1, print: print);
+        }
+        catch (CsCheckException shrunk)
+        {
+            // Sample throws with the smallest failing case it found, its seed in the message; the case itself is
+            // regenerated from that seed (CsCheck's message names it "Set seed: ...").
+            var match = System.Text.RegularExpressions.Regex.Match(shrunk.Message, @"seed: ""?([0-9A-Za-z_-]{12,17})");
+            if (match.Success)
+            {
+                smallestSeed = match.Groups[1].Value;
+                smallest = gen.Generate(PCG.Parse(smallestSeed), null, out _);
+            }
+        }
+        return new FuzzFailure(
+            $"case {index} of seed {seed} (case seed {caseSeed}) failed: {firstFailure.Message}\nfirst: {print(first)}\n"
+            + $"smallest found by shrinking (seed {smallestSeed}): {print(smallest)}",
+            caseSeed, print(first), print(smallest), firstFailure);
+    }
+
+    public static string Preview(string text) =>
+        (text.Length > 300 ? text[..300] + $"… ({text.Length:N0} chars)" : text).Replace("\n", "\\n");
+
     /// <summary>The text without what the API refuses to store (as its text rule says), so that writes of it are accepted.</summary>
     public static string Storable(string text, bool multiline)
     {
@@ -123,4 +176,12 @@ internal static class FuzzInputs
             return "%ED%A0%80";
         }
     }
+}
+
+/// <summary>A fuzz case failed: the first failing value and the smallest CsCheck's shrinking found.</summary>
+internal sealed class FuzzFailure(string message, string caseSeed, string first, string smallest, Exception inner) : Exception(message, inner)
+{
+    public string CaseSeed { get; } = caseSeed;
+    public string First { get; } = first;
+    public string Smallest { get; } = smallest;
 }

@@ -26,7 +26,7 @@ public sealed class WalkThroughTests : ApiTestBase
     {
         if ((await ExternalProcess.RunAsync("bash", "-c \"command -v curl && command -v jq\"", TestDatabase.RepositoryRoot())).ExitCode != 0)
             Assert.Ignore("curl and jq are not installed (the README says how).");
-        await using var api = LiveApi.Start(new Dictionary<string, string?> { ["HeadlessNews:BootstrapAdminKey"] = "dev-admin-key" });
+        await using var api = LiveApi.Start(new Dictionary<string, string?> { ["HeadlessNews:BootstrapAdminKey"] = "dev-admin-key" }, Background.Webhooks);
         await api.Services.GetRequiredService<DemoContentLoader>().LoadAsync(CancellationToken.None);
         var environment = new Dictionary<string, string> { ["API"] = api.BaseUrl, ["HEADLESSNEWS_API"] = api.BaseUrl };
 

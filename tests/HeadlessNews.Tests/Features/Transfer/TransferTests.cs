@@ -232,6 +232,7 @@ public sealed class TransferTests : ApiTestBase
     }
 
     [Test]
+    [RunsInBackground(Background.Scheduler)]
     public async Task AnImportedLineWhoseTimeIsToComeIsScheduledAndAnnouncedWhenItComes()
     {
         var at = DateTimeOffset.UtcNow.AddDays(1).ToString("O");

@@ -7,6 +7,7 @@ using HeadlessNews.Tests.Infrastructure;
 namespace HeadlessNews.Tests.Features.Webhooks;
 
 /// <summary>Deliveries keep up with a healthy receiver, keep the order events happened in, and wait while paused.</summary>
+[RunsInBackground(Background.Webhooks)]
 public sealed class WebhookFlowTests : ApiTestBase
 {
     private WebhookReceiver _receiver = null!;
