@@ -42,6 +42,62 @@ public sealed class HeadlessNewsOptions
 
     /// <summary>Idempotency-Key on management POSTs (HeadlessNews:Idempotency:*).</summary>
     public IdempotencySettings Idempotency { get; set; } = new();
+
+    /// <summary>Reader sign-in tokens (HeadlessNews:Readers:*), docs/conversation.md.</summary>
+    public ReaderSettings Readers { get; set; } = new();
+
+    /// <summary>Reader comments (HeadlessNews:Comments:*); the moderation policy itself is kept in the database.</summary>
+    public CommentSettings Comments { get; set; } = new();
+}
+
+public sealed class ReaderSettings
+{
+    /// <summary>The HS256 shared secret of the site's sign-in (at least 32 bytes of UTF-8). Empty: no HS256 tokens.</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>An OpenID Connect authority: RS256/ES256 tokens are checked against the keys its discovery document names.</summary>
+    public string? Authority { get; set; }
+
+    /// <summary>The iss every token must carry (defaults to the authority's issuer when only an authority is set).</summary>
+    public string? Issuer { get; set; }
+
+    /// <summary>The aud every token must carry.</summary>
+    public string? Audience { get; set; }
+
+    /// <summary>Leeway for exp and nbf, in seconds.</summary>
+    public int ClockSkewSeconds { get; set; } = 30;
+
+    /// <summary>Fetch the authority's metadata over https only. Off only for a local identity provider.</summary>
+    public bool RequireHttpsMetadata { get; set; } = true;
+
+    /// <summary>The boolean claim that marks the site's own staff (their comments carry the staff badge and skip pre-moderation).</summary>
+    public string StaffClaim { get; set; } = "staff";
+
+    /// <summary>
+    /// POST /dev/reader-token mints HS256 reader tokens without an identity provider. Development environment only:
+    /// the app refuses to start with it in any other environment.
+    /// </summary>
+    public bool DevSignIn { get; set; }
+
+    public bool Enabled => !string.IsNullOrEmpty(SigningKey) || !string.IsNullOrEmpty(Authority);
+}
+
+public sealed class CommentSettings
+{
+    /// <summary>The longest comment, in characters.</summary>
+    public int MaxLength { get; set; } = 2000;
+
+    /// <summary>How long after posting an author may still edit or delete a comment, in minutes.</summary>
+    public double EditWindowMinutes { get; set; } = 15;
+
+    /// <summary>Comments, replies, edits and reports one reader may send per minute (separate from key limits).</summary>
+    public int PerReaderPerMinute { get; set; } = 10;
+
+    /// <summary>Replies shown under each top-level comment in lists; the rest come from the replies endpoint.</summary>
+    public int RepliesShown { get; set; } = 3;
+
+    /// <summary>The same text from the same reader on the same article within this many minutes is a duplicate.</summary>
+    public double DuplicateWindowMinutes { get; set; } = 60;
 }
 
 public sealed class IdempotencySettings
@@ -137,7 +193,7 @@ public sealed class SearchSettings
 /// Every HeadlessNews setting checked at start: a value the app cannot work with stops it then, with the setting's
 /// name, rather than failing requests later (a zero poll interval spins, a zero attempt count never delivers).
 /// </summary>
-internal sealed class HeadlessNewsOptionsValidator : IValidateOptions<HeadlessNewsOptions>
+internal sealed class HeadlessNewsOptionsValidator(IHostEnvironment environment) : IValidateOptions<HeadlessNewsOptions>
 {
     public ValidateOptionsResult Validate(string? name, HeadlessNewsOptions o)
     {
@@ -158,6 +214,22 @@ internal sealed class HeadlessNewsOptionsValidator : IValidateOptions<HeadlessNe
         Require(o.Idempotency.LeaseSeconds > 0, "Idempotency:LeaseSeconds", "above 0");
         Require(o.Feeds.Items is >= 1 and <= 1000, "Feeds:Items", "from 1 to 1000");
         Require(o.Feeds.SitemapPageSize is >= 1 and <= 50_000, "Feeds:SitemapPageSize", "from 1 to 50000 (the sitemap protocol's limit)");
+        Require(o.BootstrapAdminKey is null || !Infrastructure.Auth.ReaderTokens.LooksLikeToken(o.BootstrapAdminKey), "BootstrapAdminKey",
+            "unlike a JSON Web Token (bearer values shaped like one are read as reader tokens)");
+        var r = o.Readers;
+        Require(string.IsNullOrEmpty(r.SigningKey) || System.Text.Encoding.UTF8.GetByteCount(r.SigningKey) >= 32, "Readers:SigningKey", "at least 32 bytes long (HS256)");
+        Require(string.IsNullOrEmpty(r.Authority) || Infrastructure.Http.TextRules.IsHttpUrl(r.Authority), "Readers:Authority", "an absolute http(s) URL");
+        Require(!r.Enabled || !string.IsNullOrWhiteSpace(r.Audience), "Readers:Audience", "set when reader sign-in is on");
+        Require(string.IsNullOrEmpty(r.SigningKey) || !string.IsNullOrWhiteSpace(r.Issuer), "Readers:Issuer", "set when Readers:SigningKey is");
+        Require(r.ClockSkewSeconds is >= 0 and <= 300, "Readers:ClockSkewSeconds", "from 0 to 300");
+        Require(!r.DevSignIn || environment.IsDevelopment(), "Readers:DevSignIn", "off outside the Development environment");
+        Require(!r.DevSignIn || !string.IsNullOrEmpty(r.SigningKey), "Readers:SigningKey", "set when Readers:DevSignIn is on");
+        var c = o.Comments;
+        Require(c.MaxLength is >= 1 and <= 10_000, "Comments:MaxLength", "from 1 to 10000");
+        Require(c.EditWindowMinutes >= 0, "Comments:EditWindowMinutes", "0 or more");
+        Require(c.PerReaderPerMinute >= 1, "Comments:PerReaderPerMinute", "at least 1");
+        Require(c.RepliesShown is >= 0 and <= 20, "Comments:RepliesShown", "from 0 to 20");
+        Require(c.DuplicateWindowMinutes >= 0, "Comments:DuplicateWindowMinutes", "0 or more");
         var w = o.Webhooks;
         Require(w.PollMilliseconds > 0, "Webhooks:PollMilliseconds", "above 0");
         Require(w.MaxAttempts >= 1, "Webhooks:MaxAttempts", "at least 1");

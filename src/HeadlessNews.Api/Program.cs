@@ -2,6 +2,7 @@ using HeadlessNews.Api;
 using HeadlessNews.Api.Features.Articles;
 using HeadlessNews.Api.Features.Audit;
 using HeadlessNews.Api.Features.Changes;
+using HeadlessNews.Api.Features.Conversation;
 using HeadlessNews.Api.Features.Demo;
 using HeadlessNews.Api.Features.Feeds;
 using HeadlessNews.Api.Features.Health;
@@ -62,6 +63,9 @@ builder.Services.AddHostedService<SchedulePublisher>();
 builder.Services.AddHostedService<SearchReindexer>();
 builder.Services.AddWebhooks();
 
+// Reader comments: per-reader write limits (reader tokens are part of AddApiKeyAuth's schemes)
+builder.Services.AddSingleton<ReaderWriteLimit>();
+
 // Health
 builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
 
@@ -115,6 +119,9 @@ app.MapWebhooks();
 app.MapFeeds();
 app.MapSitemaps();
 app.MapDemoImages();
+app.MapConversation();
+app.MapModeration();
+app.MapDevSignIn();
 
 app.Run();
 return 0;

@@ -60,9 +60,9 @@ public sealed class OpenApiContractTests : ApiTestBase
             schemas[schema]!["properties"]![property]!["enum"]!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
         Assert.That(Enum("Article", "status"), Is.EqualTo(new[] { "draft", "scheduled", "published", "archived" }));
         Assert.That(Enum("TagWrite", "kind"), Is.EqualTo(new[] { "topic", "place", "person", "organisation" }));
-        Assert.That(Enum("CreateKeyRequest", "role"), Is.EqualTo(new[] { "reader", "partner", "editor", "admin" }));
+        Assert.That(Enum("CreateKeyRequest", "role"), Is.EqualTo(new[] { "reader", "partner", "editor", "admin", "moderator" }));
         Assert.That(Enum("RelatedCard", "kind"), Is.EqualTo(new[] { "curated", "computed" }));
-        Assert.That(schemas["WebhookWrite"]!["properties"]!["events"]!["items"]!["enum"]!.AsArray(), Has.Count.EqualTo(8));
+        Assert.That(schemas["WebhookWrite"]!["properties"]!["events"]!["items"]!["enum"]!.AsArray(), Has.Count.EqualTo(10));
     }
 
     [Test]

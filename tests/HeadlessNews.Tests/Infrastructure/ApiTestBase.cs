@@ -65,6 +65,10 @@ public abstract class ApiTestBase
         return client;
     }
 
+    /// <summary>A signed-in reader: an HS256 token from the test sign-in for this subject.</summary>
+    protected static HttpClient ReaderClient(string subject, string name = "Reader", string? email = null, bool staff = false) =>
+        ClientWithKey(ReaderTokenMint.Create(subject, name, email, staff));
+
     protected async Task<HttpClient> ClientWithRoleAsync(string role)
     {
         var response = await Admin.PostAsJsonAsync("/api/v1/manage/keys", new { name = $"{role} key", role });
@@ -163,6 +167,9 @@ public abstract class ApiTestBase
                    coalesce((select string_agg(t::text, '|' order by t::text) from api_keys t), '') ||
                    coalesce((select string_agg(t::text, '|' order by t::text) from webhook_subscriptions t), '') ||
                    coalesce((select string_agg(t::text, '|' order by t::text) from corrections t), '') ||
+                   coalesce((select string_agg(t::text, '|' order by t::text) from comments t), '') ||
+                   coalesce((select string_agg(t::text, '|' order by t::text) from comment_reports t), '') ||
+                   coalesce((select string_agg(t::text, '|' order by t::text) from conversation_settings t), '') ||
                    (select count(*) from article_revisions)::text || (select count(*) from events)::text)
         """);
 }

@@ -13,9 +13,15 @@ namespace HeadlessNews.Tests.Infrastructure;
 /// app's test resets can start them for a test that asks (GlobalSetup.ResetAsync).
 /// </summary>
 internal sealed class HeadlessNewsApiFactory(
-    string connectionString, IDictionary<string, string?>? settings = null, Background background = Background.None) : WebApplicationFactory<Program>
+    string connectionString, IDictionary<string, string?>? settings = null, Background background = Background.None,
+    string environment = "Production") : WebApplicationFactory<Program>
 {
     public const string BootstrapAdminKey = "test-bootstrap-admin-key";
+
+    // Readers sign in with HS256 tokens signed with this (ReaderTokenMint); OidcReaderTokenTests run an authority of their own.
+    public const string ReaderSigningKey = "test-reader-signing-key-of-at-least-32-bytes";
+    public const string ReaderIssuer = "https://signin.news.test";
+    public const string ReaderAudience = "headlessnews-test";
 
     // Configuration goes in here, before Program.cs runs, so everything it reads sees it (dotnet/aspnetcore#37680).
     protected override IHost CreateHost(IHostBuilder builder)
@@ -39,6 +45,11 @@ internal sealed class HeadlessNewsApiFactory(
             ["HeadlessNews:RateLimits:KeyPerMinute"] = "100000",
             ["HeadlessNews:RateLimits:PartnerPerMinute"] = "100000",
             ["HeadlessNews:RateLimits:ManagementWritesPerMinute"] = "100000",
+            ["HeadlessNews:Readers:SigningKey"] = ReaderSigningKey,
+            ["HeadlessNews:Readers:Issuer"] = ReaderIssuer,
+            ["HeadlessNews:Readers:Audience"] = ReaderAudience,
+            // ReaderRateLimitTests use a tight one.
+            ["HeadlessNews:Comments:PerReaderPerMinute"] = "100000",
         };
         // A test's own settings win over the defaults above.
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
@@ -50,7 +61,7 @@ internal sealed class HeadlessNewsApiFactory(
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Production");
+        builder.UseEnvironment(environment);
         builder.ConfigureServices(services => services.AddSingleton<IStartupFilter, Contract.ExchangeRecorder.StartupFilter>());
         builder.ConfigureServices(services =>
         {

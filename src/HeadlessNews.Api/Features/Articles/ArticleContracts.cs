@@ -88,6 +88,15 @@ public record Article
     public required IReadOnlyList<CorrectionNote> Corrections { get; init; }
     /// <summary>Changes on every write; the ETag is this number, quoted.</summary>
     public required int Version { get; init; }
+    /// <summary>The article's conversation: whether readers can comment now, and how many public comments it has.</summary>
+    public CommentSummary Comments { get; init; } = CommentSummary.None;
+}
+
+/// <param name="Open" example="true">Whether signed-in readers can comment now.</param>
+/// <param name="Count" example="12">Public comments and replies.</param>
+public sealed record CommentSummary(bool Open, int Count)
+{
+    internal static readonly CommentSummary None = new(false, 0);
 }
 
 /// <param name="Kind" example="correction">correction (something was wrong) or update (something changed since).</param>
@@ -114,7 +123,7 @@ public sealed record ArticlePage : Article
 /// Search results only: the best passages, HTML-escaped, with the matched words in &lt;mark&gt;.</param>
 public sealed record ArticleCard(
     Guid Id, string Slug, string Title, string? Summary, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, [property: AllowedValues("draft", "scheduled", "published", "archived")] string Status,
-    IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl, string? Snippet = null);
+    IReadOnlyList<TagRef> Tags, HeroImage? HeroImage, bool AiGenerated, int ReadingTimeMinutes, string CanonicalUrl, CommentSummary Comments, string? Snippet = null);
 
 /// <param name="Kind" example="curated">curated (chosen by an editor) or computed.</param>
 /// <param name="Reason" example="shared-tags">Why a computed card was chosen: shared-tags (tags in common), similar-text

@@ -28,6 +28,8 @@ internal sealed class ArticleRow
     public int ReadingTimeMinutes { get; init; }
     public int Version { get; init; }
     public string Corrections { get; init; } = "[]";
+    public bool CommentsOpen { get; init; }
+    public int CommentCount { get; init; }
 }
 
 internal sealed class CardRow
@@ -46,6 +48,8 @@ internal sealed class CardRow
     public string? CanonicalUrl { get; init; }
     public string? Snippet { get; init; }
     public double Score { get; init; }
+    public bool CommentsOpen { get; init; }
+    public int CommentCount { get; init; }
 }
 
 internal sealed class RelatedRow
@@ -118,11 +122,12 @@ internal static class ArticleMapping
         ReadingTimeMinutes = r.ReadingTimeMinutes,
         Corrections = StoredJson.ReadList<CorrectionNote>(r.Corrections),
         Version = r.Version,
+        Comments = new CommentSummary(r.CommentsOpen, r.CommentCount),
     };
 
     public static ArticleCard ToCard(this CardRow r, IReadOnlyList<TagRef> tags, string siteUrl) => new(
         r.Id, r.Slug, r.Title, r.Summary, r.PublishedAt, r.CreatedAt, r.UpdatedAt, r.Status, tags, StoredJson.Read<HeroImage>(r.HeroImage),
-        r.AiGenerated, r.ReadingTimeMinutes, CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), r.Snippet);
+        r.AiGenerated, r.ReadingTimeMinutes, CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), new CommentSummary(r.CommentsOpen, r.CommentCount), r.Snippet);
 
     /// <summary>
     /// Cards with their tags: the page query, then one query for all the page's tags. Each card comes with its
@@ -153,7 +158,7 @@ internal static class ArticleMapping
     /// <summary>The list card of an article already in hand, as webhooks carry it.</summary>
     public static ArticleCard ToCard(this Article a) => new(
         a.Id, a.Slug, a.Title, a.Summary, a.PublishedAt, a.CreatedAt, a.UpdatedAt, a.Status, a.Tags, a.HeroImage, a.AiGenerated,
-        a.ReadingTimeMinutes, a.CanonicalUrl);
+        a.ReadingTimeMinutes, a.CanonicalUrl, a.Comments);
 
     public static async Task<Article?> LoadByIdAsync(NpgsqlConnection connection, Guid id, string siteUrl, CancellationToken ct)
     {

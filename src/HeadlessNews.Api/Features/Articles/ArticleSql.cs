@@ -9,12 +9,15 @@ internal static class ArticleSql
     // What the management API shows: "published" exactly when the public sees the article (migration 0013).
     public const string EffectiveStatus = "article_effective_status(a.status, a.published_at) as status";
 
+    // The article's conversation (migration 0020): open now, and its public comment count.
+    public const string CommentColumns = "article_comments_open(a.id, a.published_at) as comments_open, article_comment_count(a.id) as comment_count";
+
     // Everything of an article after its body and the HTML and outline derived from it.
     private const string ColumnsAfterBody = $"""
         {EffectiveStatus},
         a.published_at, a.created_at, a.updated_at, a.sources::text as sources, a.ai_generated, a.disclosure,
         a.hero_image::text as hero_image, a.canonical_url, a.word_count, a.reading_time_minutes, a.version,
-        a.corrections::text as corrections
+        a.corrections::text as corrections, {CommentColumns}
         """;
 
     public const string FullColumns =
@@ -22,7 +25,7 @@ internal static class ArticleSql
 
     public const string CardColumns = $"""
         a.id, a.slug, a.title, a.summary, a.published_at, a.created_at, a.updated_at, {EffectiveStatus},
-        a.hero_image::text as hero_image, a.ai_generated, a.reading_time_minutes, a.canonical_url
+        a.hero_image::text as hero_image, a.ai_generated, a.reading_time_minutes, a.canonical_url, {CommentColumns}
         """;
 
     public const string TagsOfArticles = """

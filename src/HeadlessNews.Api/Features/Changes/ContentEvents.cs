@@ -16,9 +16,13 @@ public static class EventTypes
     public const string TagCreated = "tag.created";
     public const string TagUpdated = "tag.updated";
     public const string TagDeleted = "tag.deleted";
+    /// <summary>A reader's comment became public (posted, approved, or its article became public again is not one: only the comment's own change).</summary>
+    public const string CommentPublished = "comment.published";
+    /// <summary>A public comment stopped being public: rejected, deleted by its author, held after an edit, or its reader erased.</summary>
+    public const string CommentRemoved = "comment.removed";
 
     public static readonly string[] All =
-        [ArticlePublished, ArticleUpdated, ArticleUnpublished, ArticleArchived, ArticleDeleted, TagCreated, TagUpdated, TagDeleted];
+        [ArticlePublished, ArticleUpdated, ArticleUnpublished, ArticleArchived, ArticleDeleted, TagCreated, TagUpdated, TagDeleted, CommentPublished, CommentRemoved];
 }
 
 /// <summary>

@@ -9,7 +9,8 @@ namespace HeadlessNews.Api.Features.Revisions;
 public sealed record RevisionSnapshot(Article Article, IReadOnlyList<Guid> RelatedIds)
 {
     // The HTML and outline follow from the Markdown: stored without them (half the size), rendered again when read.
-    internal string ToStored() => StoredJson.Write(this with { Article = Article with { BodyHtml = "", Outline = [] } });
+    // The conversation is not part of what an editor wrote: it is left out of revisions.
+    internal string ToStored() => StoredJson.Write(this with { Article = Article with { BodyHtml = "", Outline = [], Comments = CommentSummary.None } });
 
     internal static RevisionSnapshot FromStored(string json)
     {

@@ -37,10 +37,37 @@ internal static class ArticleExporter
     {
         var ids = rows.Select(r => r.Id).ToArray();
         using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"{ArticleSql.TagsOfArticles};\n{TransferSql.RelatedSlugs}", new { ids }, cancellationToken: ct));
+            $"{ArticleSql.TagsOfArticles};\n{TransferSql.RelatedSlugs};\n{TransferSql.CommentsOfArticles}", new { ids }, cancellationToken: ct));
         var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
         var related = (await results.ReadAsync<(Guid ArticleId, string Slug)>()).ToLookup(r => r.ArticleId, r => r.Slug);
-        return rows.Select(r => ToRecord(r, tags.TagsOf(r.Id), related[r.Id].ToList())).ToList();
+        var comments = (await results.ReadAsync<CommentExportRow>()).ToLookup(c => c.ArticleId, c => c.ToRecord());
+        return rows.Select(r => ToRecord(r, tags.TagsOf(r.Id), related[r.Id].ToList()) with
+        {
+            Comments = comments[r.Id].ToList() is { Count: > 0 } list ? list : null,
+        }).ToList();
+    }
+
+    private sealed class CommentExportRow
+    {
+        public Guid ArticleId { get; init; }
+        public Guid Id { get; init; }
+        public string Body { get; init; } = "";
+        public string Status { get; init; } = "";
+        public DateTime CreatedAt { get; init; }
+        public Guid? ParentId { get; init; }
+        public bool Featured { get; init; }
+        public string? HeldReason { get; init; }
+        public string? RejectReason { get; init; }
+        public DateTime? EditedAt { get; init; }
+        public Guid? AuthorId { get; init; }
+        public string? AuthorIssuer { get; init; }
+        public string? AuthorSubject { get; init; }
+        public string? AuthorName { get; init; }
+        public bool? AuthorStaff { get; init; }
+
+        public CommentRecord ToRecord() => new(Id, Body, Status, CreatedAt, ParentId,
+            AuthorId is { } author ? new CommentAuthorRecord(author, AuthorIssuer!, AuthorSubject!, AuthorName!, AuthorStaff ?? false) : null,
+            Featured, HeldReason, RejectReason, EditedAt);
     }
 
     // ArticleRow.CanonicalUrl is the stored value: null unless an editor set one.

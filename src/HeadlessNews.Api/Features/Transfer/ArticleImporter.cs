@@ -174,6 +174,7 @@ internal sealed class ArticleImporter(
         else if (ArticleVisibility.Of(record.Status).IsOrWillBePublic()
                  && Publishability.Problems(record.AiGenerated, record.Disclosure, record.Sources?.Count ?? 0) is { Count: > 0 } unpublishable)
             errors.AddRange(unpublishable.SelectMany(p => p.Value.Select(m => (p.Key, m))));
+        errors.AddRange(CommentProblems(record.Comments));
         if (record.Related is { } related && (related.Count > 20 || related.Any(r => !TextRules.IsSlug(r, 200) || r == record.Slug)))
             errors.Add(("related", "related must list at most 20 slugs of other articles."));
         if (!run.Slugs.Add(record.Slug))
@@ -189,6 +190,33 @@ internal sealed class ArticleImporter(
         return new Parsed(line, Normalize(record));
     }
 
+    private static readonly string[] CommentStatuses = ["pending", "approved", "rejected", "deleted"];
+
+    /// <summary>The rules comments are written under through the API, and replies one level deep under a comment of the same line.</summary>
+    private static IEnumerable<(string Field, string Message)> CommentProblems(IReadOnlyList<CommentRecord>? comments)
+    {
+        var ids = new HashSet<Guid>();
+        var topLevel = (comments ?? []).Where(c => c.ParentId is null).Select(c => c.Id).ToHashSet();
+        foreach (var (c, i) in (comments ?? []).Select((c, i) => (c, i)))
+        {
+            var at = $"comments[{i}]";
+            if (!ids.Add(c.Id))
+                yield return ($"{at}.id", "A comment id appears twice.");
+            if (!CommentStatuses.Contains(c.Status))
+                yield return ($"{at}.status", "status must be pending, approved, rejected or deleted.");
+            if (c.Body is null || c.Body.Length > 10_000 || !TextRules.IsCleanText(c.Body, multiline: true) || (c.Body.Length == 0) != (c.Status == "deleted"))
+                yield return ($"{at}.body", "body must be clean text of at most 10,000 characters, empty exactly when the comment is a deleted placeholder.");
+            if (c.ParentId is { } parent && !topLevel.Contains(parent))
+                yield return ($"{at}.parentId", "parentId must name a top-level comment of the same article.");
+            if (c.Author is { } a && (string.IsNullOrEmpty(a.Issuer) || a.Issuer.Length > 500 || string.IsNullOrEmpty(a.Subject) || a.Subject.Length > 255
+                    || !TextRules.IsCleanText(a.Issuer, false) || !TextRules.IsCleanText(a.Subject, false) || a.DisplayName != Infrastructure.Auth.ReaderTokens.DisplayName(a.DisplayName)))
+                yield return ($"{at}.author", "author needs an issuer, a subject and a display name of clean text (at most 100 characters).");
+            foreach (var (reason, field) in new[] { (c.HeldReason, "heldReason"), (c.RejectReason, "rejectReason") })
+                if (reason is not null && (reason.Length > 500 || !TextRules.IsCleanText(reason, multiline: true)))
+                    yield return ($"{at}.{field}", $"{field} must be clean text of at most 500 characters.");
+        }
+    }
+
     // PostgreSQL keeps microseconds: compare and store times as it will give them back.
     private static ArticleRecord Normalize(ArticleRecord r) => r with
     {
@@ -199,6 +227,7 @@ internal sealed class ArticleImporter(
         CreatedAt = Micro(r.CreatedAt),
         UpdatedAt = Micro(r.UpdatedAt),
         Corrections = r.Corrections?.Select(c => c with { CreatedAt = Micro(c.CreatedAt)!.Value }).ToList(),
+        Comments = r.Comments?.Select(c => c with { CreatedAt = Micro(c.CreatedAt)!.Value, EditedAt = Micro(c.EditedAt) }).ToList(),
     };
 
     private static DateTime? Micro(DateTime? at) => at is { } t ? new DateTime(t.ToUniversalTime().Ticks / 10 * 10, DateTimeKind.Utc) : null;
@@ -282,6 +311,7 @@ internal sealed class ArticleImporter(
                     Arrays(written[inserts.Count..], language), tx, cancellationToken: ct));
             await ArticleWrites.ReplaceTagsAsync(connection, tx, written.Select(w => (w.Id, (IReadOnlyList<string>)w.P.Record.Tags!.Select(t => t.Slug).ToList())).ToList(), ct);
             await AddCorrectionsAsync(connection, tx, written, ct);
+            await ImportCommentsAsync(connection, tx, written, ct);
             await SetResolvableLinksAsync(connection, tx, written, current, run, result, ct);
             await RecordAsync(connection, tx, written, current, publicBefore, result.Links.Select(l => l.Id).ToHashSet(), actor, ct);
         }
@@ -303,7 +333,7 @@ internal sealed class ArticleImporter(
         static string Status(string status) => status is "published" or "scheduled" ? "published" : status;
         var a = JsonSerializer.SerializeToNode(stored with { Id = null, UpdatedAt = null, Status = Status(stored.Status) }, JsonSerializerOptions.Web)!.AsObject();
         var b = JsonSerializer.SerializeToNode(incoming with { Id = null, UpdatedAt = null, Status = Status(incoming.Status) }, JsonSerializerOptions.Web)!.AsObject();
-        foreach (var (field, value) in new (string, object?)[] { ("createdAt", incoming.CreatedAt), ("related", incoming.Related), ("corrections", incoming.Corrections) })
+        foreach (var (field, value) in new (string, object?)[] { ("createdAt", incoming.CreatedAt), ("related", incoming.Related), ("corrections", incoming.Corrections), ("comments", incoming.Comments) })
         {
             if (value is null)
             {
@@ -354,6 +384,46 @@ internal sealed class ArticleImporter(
             tagSlugs = records.Select(r => string.Join(' ', r.Tags!.Select(t => t.Slug))).ToArray(),
             language,
         };
+    }
+
+    /// <summary>
+    /// The lines' comments and their authors: readers matched by sign-in identity (issuer and subject), comments added or
+    /// updated by id. Counts follow by the comments trigger; no events: an import moves history, it is not news.
+    /// </summary>
+    private static async Task ImportCommentsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> rows, CancellationToken ct)
+    {
+        var comments = rows.SelectMany(r => (r.P.Record.Comments ?? []).Select(c => (ArticleId: r.Id, Comment: c))).ToList();
+        if (comments.Count == 0)
+            return;
+        // One row per reader, in one order, so two batches with the same readers wait for each other rather than deadlock.
+        var authors = comments.Where(c => c.Comment.Author is not null).Select(c => c.Comment.Author!)
+            .DistinctBy(a => (a.Issuer, a.Subject)).OrderBy(a => a.Issuer, StringComparer.Ordinal).ThenBy(a => a.Subject, StringComparer.Ordinal).ToList();
+        var readerIds = new Dictionary<Guid, Guid>();
+        if (authors.Count > 0)
+        {
+            var mapped = await connection.QueryAsync<(Guid Given, Guid Id)>(new CommandDefinition(TransferSql.UpsertReaders, new
+            {
+                ids = authors.Select(a => a.Id).ToArray(), issuers = authors.Select(a => a.Issuer).ToArray(), subjects = authors.Select(a => a.Subject).ToArray(),
+                names = authors.Select(a => a.DisplayName).ToArray(), staffs = authors.Select(a => a.Staff).ToArray(),
+            }, tx, cancellationToken: ct));
+            foreach (var (given, id) in mapped)
+                readerIds[given] = id;
+        }
+        await connection.ExecuteAsync(new CommandDefinition(TransferSql.UpsertComments, new
+        {
+            ids = comments.Select(c => c.Comment.Id).ToArray(),
+            articleIds = comments.Select(c => c.ArticleId).ToArray(),
+            parentIds = comments.Select(c => c.Comment.ParentId).ToArray(),
+            readerIds = comments.Select(c => c.Comment.Author is { } a ? readerIds.GetValueOrDefault(a.Id) : (Guid?)null).ToArray(),
+            bodies = comments.Select(c => c.Comment.Body).ToArray(),
+            htmls = comments.Select(c => Conversation.CommentText.ToHtml(c.Comment.Body)).ToArray(),
+            statuses = comments.Select(c => c.Comment.Status).ToArray(),
+            featured = comments.Select(c => c.Comment.Featured).ToArray(),
+            held = comments.Select(c => c.Comment.HeldReason).ToArray(),
+            rejected = comments.Select(c => c.Comment.RejectReason).ToArray(),
+            created = comments.Select(c => c.Comment.CreatedAt).ToArray(),
+            edited = comments.Select(c => c.Comment.EditedAt).ToArray(),
+        }, tx, cancellationToken: ct));
     }
 
     private static Task AddCorrectionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, List<(Parsed P, Guid Id, RenderedBody Body)> rows, CancellationToken ct)

@@ -13,6 +13,8 @@ namespace HeadlessNews.Api.Features.Transfer;
 /// <param name="Status" example="published">draft, scheduled, published or archived.</param>
 /// <param name="PublishedAt">Required for published and scheduled articles.</param>
 /// <param name="Related">Slugs of the curated related articles, in order.</param>
+/// <param name="Comments">Its reader comments in every status, parents before replies, with their authors' public data. Imported
+/// comments are added or updated by id, never removed, and announce nothing.</param>
 public sealed record ArticleRecord(
     string Slug,
     string Title,
@@ -30,7 +32,8 @@ public sealed record ArticleRecord(
     DateTime? CreatedAt = null,
     DateTime? UpdatedAt = null,
     IReadOnlyList<string>? Related = null,
-    IReadOnlyList<CorrectionNote>? Corrections = null)
+    IReadOnlyList<CorrectionNote>? Corrections = null,
+    IReadOnlyList<CommentRecord>? Comments = null)
 {
     public ArticleWrite ToWrite() =>
         new(Slug, Title, Summary, BodyMarkdown, Tags?.Select(t => t.Slug).ToList(), Sources, AiGenerated, Disclosure, HeroImage, CanonicalUrl);
@@ -49,3 +52,18 @@ public sealed record ImportError(int Line, string? Field, string Message);
 /// <param name="Failed">Lines refused; see errors.</param>
 /// <param name="Errors">Each refused line with its reason (the first 1,000).</param>
 public sealed record ImportSummary(int Lines, int Created, int Updated, int Unchanged, int Failed, IReadOnlyList<ImportError> Errors, double Seconds);
+
+/// <summary>A reader comment as export and import carry it.</summary>
+/// <param name="Body">The text as written ("" for the placeholder of a deleted comment).</param>
+/// <param name="Status" example="approved">pending, approved, rejected or deleted.</param>
+/// <param name="ParentId">The comment (on the same line) it replies to.</param>
+/// <param name="Author">Null on placeholders.</param>
+public sealed record CommentRecord(
+    Guid Id, string Body, [property: AllowedValues("pending", "approved", "rejected", "deleted")] string Status, DateTime CreatedAt,
+    Guid? ParentId = null, CommentAuthorRecord? Author = null, bool Featured = false, string? HeldReason = null, string? RejectReason = null,
+    DateTime? EditedAt = null);
+
+/// <summary>A reader's public data and the sign-in identity that makes them the same reader elsewhere (never an email).</summary>
+/// <param name="Issuer" example="https://signin.news.example">The iss of the reader's tokens.</param>
+/// <param name="Subject" example="user-4711">The sub of the reader's tokens.</param>
+public sealed record CommentAuthorRecord(Guid Id, string Issuer, string Subject, string DisplayName, bool Staff = false);

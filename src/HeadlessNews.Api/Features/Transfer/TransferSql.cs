@@ -102,4 +102,33 @@ internal static class TransferSql
     // "No key update", as for every article write: links from the other batch to these articles (foreign-key
     // checks) are not held up, or the two batches would wait on each other.
     public const string Lock = "select id from articles where id = any(@ids) order by id for no key update";
+
+    // Comments of the exported articles, parents before their replies, with their authors' public data.
+    public const string CommentsOfArticles = """
+        select c.article_id, c.id, c.body, c.status, c.created_at, c.parent_id, c.featured, c.held_reason, c.reject_reason, c.edited_at,
+               r.id as author_id, r.issuer as author_issuer, r.subject as author_subject, r.display_name as author_name, r.staff as author_staff
+        from comments c left join readers r on r.id = c.reader_id
+        where c.article_id = any(@ids)
+        order by c.article_id, c.parent_id is not null, c.created_at, c.id
+        """;
+
+    // Readers by their sign-in identity: an existing one keeps its id (and its email); the file's id maps to it.
+    public const string UpsertReaders = """
+        insert into readers (id, issuer, subject, display_name, staff)
+        select * from unnest(@ids::uuid[], @issuers::text[], @subjects::text[], @names::text[], @staffs::boolean[])
+        on conflict (issuer, subject) do update set display_name = excluded.display_name, staff = excluded.staff;
+        select u.given, r.id
+        from unnest(@ids::uuid[], @issuers::text[], @subjects::text[]) as u(given, issuer, subject)
+        join readers r on r.issuer = u.issuer and r.subject = u.subject
+        """;
+
+    public const string UpsertComments = """
+        insert into comments (id, article_id, parent_id, reader_id, body, body_html, status, featured, held_reason, reject_reason, created_at, edited_at)
+        select * from unnest(@ids::uuid[], @articleIds::uuid[], @parentIds::uuid[], @readerIds::uuid[], @bodies::text[], @htmls::text[],
+                             @statuses::text[], @featured::boolean[], @held::text[], @rejected::text[], @created::timestamptz[], @edited::timestamptz[])
+        on conflict (id) do update set parent_id = excluded.parent_id, reader_id = excluded.reader_id, body = excluded.body,
+            body_html = excluded.body_html, status = excluded.status, featured = excluded.featured, held_reason = excluded.held_reason,
+            reject_reason = excluded.reject_reason, created_at = excluded.created_at, edited_at = excluded.edited_at
+        where comments.article_id = excluded.article_id
+        """;
 }

@@ -11,7 +11,7 @@ namespace HeadlessNews.Api.Features.Webhooks;
 /// <param name="Description" example="Partner X mirror">A note for admins, at most 500 characters.</param>
 /// <param name="Enabled" example="true">False pauses deliveries (they wait); true resumes and clears the failure count. Default true.</param>
 public sealed record WebhookWrite(string Url, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
-        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] IReadOnlyList<string> Events, string? Description = null, bool? Enabled = null);
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted, EventTypes.CommentPublished, EventTypes.CommentRemoved)] IReadOnlyList<string> Events, string? Description = null, bool? Enabled = null);
 
 /// <param name="Id">The subscription's id.</param>
 /// <param name="Url">Where deliveries go.</param>
@@ -23,14 +23,14 @@ public sealed record WebhookWrite(string Url, [property: AllowedValues(EventType
 /// <param name="PreviousSecretValidUntil">After a rotation, until when deliveries are also signed with the previous secret.</param>
 public sealed record WebhookSubscription(
     Guid Id, string Url, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
-        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] IReadOnlyList<string> Events, string? Description, bool Enabled, string? DisabledReason,
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted, EventTypes.CommentPublished, EventTypes.CommentRemoved)] IReadOnlyList<string> Events, string? Description, bool Enabled, string? DisabledReason,
     int ConsecutiveFailures, DateTime? PreviousSecretValidUntil, DateTime CreatedAt, DateTime UpdatedAt);
 
 /// <summary>A new subscription, as listed, with its signing secret: shown this once.</summary>
 /// <param name="Secret" example="whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw">The Standard Webhooks signing secret (whsec_ and base64). Null when a retry with the same Idempotency-Key replays this answer.</param>
 public sealed record WebhookCreated(
     Guid Id, string Url, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
-        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] IReadOnlyList<string> Events,
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted, EventTypes.CommentPublished, EventTypes.CommentRemoved)] IReadOnlyList<string> Events,
     string? Description, bool Enabled, string? DisabledReason, int ConsecutiveFailures, DateTime? PreviousSecretValidUntil,
     DateTime CreatedAt, DateTime UpdatedAt, string? Secret)
 {
@@ -60,7 +60,7 @@ public sealed record RotatedSecret(string? Secret, DateTime? PreviousSecretValid
 /// <param name="AttemptLog">Every attempt, oldest first (only when one delivery is read).</param>
 public sealed record WebhookDelivery(
     Guid Id, Guid EventId, [property: AllowedValues(EventTypes.ArticlePublished, EventTypes.ArticleUpdated, EventTypes.ArticleUnpublished, EventTypes.ArticleArchived, EventTypes.ArticleDeleted,
-        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted)] string EventType, [property: AllowedValues("pending", "succeeded", "dead")] string Status, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
+        EventTypes.TagCreated, EventTypes.TagUpdated, EventTypes.TagDeleted, EventTypes.CommentPublished, EventTypes.CommentRemoved)] string EventType, [property: AllowedValues("pending", "succeeded", "dead")] string Status, int Attempts, DateTime NextAttemptAt, DateTime? LastAttemptAt,
     int? LastStatusCode, string? LastError, DateTime CreatedAt, IReadOnlyList<WebhookAttempt>? AttemptLog = null);
 
 /// <param name="Attempt">1 for the first attempt.</param>

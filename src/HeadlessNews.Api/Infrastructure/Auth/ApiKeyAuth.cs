@@ -16,7 +16,9 @@ internal static class Roles
     public const string Partner = "partner";
     public const string Editor = "editor";
     public const string Admin = "admin";
-    public static readonly string[] All = [Reader, Partner, Editor, Admin];
+    /// <summary>Moderates reader comments and does nothing else.</summary>
+    public const string Moderator = "moderator";
+    public static readonly string[] All = [Reader, Partner, Editor, Admin, Moderator];
 }
 
 /// <summary>Authorization policies, each naming the roles that may use it.</summary>
@@ -25,22 +27,37 @@ internal static class Policies
     public const string ReadContent = "read-content";
     public const string WriteContent = "write-content";
     public const string Admin = "admin";
+    /// <summary>The comment moderation queue, readers' bans and comment settings.</summary>
+    public const string Moderate = "moderate";
 }
 
 internal sealed record Actor(string? KeyId, string? KeyName);
 
 internal static partial class ApiKeyAuth
 {
+    /// <summary>
+    /// The default scheme: it looks at the bearer value and hands it to the API key handler or, when it has the shape
+    /// of a JSON Web Token, to the reader token handler (<see cref="ReaderTokens.LooksLikeToken(HttpRequest)"/>).
+    /// </summary>
     public const string Scheme = "Bearer";
+
+    /// <summary>The API key handler itself.</summary>
+    public const string KeyScheme = "ApiKey";
 
     public static void AddApiKeyAuth(this IServiceCollection services)
     {
         services.AddSingleton<UnknownKeys>();
-        services.AddAuthentication(Scheme).AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(Scheme, null);
+        services.AddAuthentication(Scheme)
+            .AddPolicyScheme(Scheme, null, o => o.ForwardDefaultSelector = http => ReaderTokens.LooksLikeToken(http.Request) ? ReaderTokens.Scheme : KeyScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(KeyScheme, null)
+            .AddReaderTokens();
         services.AddAuthorizationBuilder()
             .AddPolicy(Policies.ReadContent, p => p.RequireRole(Roles.Reader, Roles.Editor, Roles.Admin))
             .AddPolicy(Policies.WriteContent, p => p.RequireRole(Roles.Editor, Roles.Admin))
-            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin));
+            .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
+            .AddPolicy(Policies.Moderate, p => p.RequireRole(Roles.Editor, Roles.Admin, Roles.Moderator))
+            .AddPolicy(ReaderTokens.Policy, p => p.AddAuthenticationSchemes(ReaderTokens.Scheme).RequireAuthenticatedUser()
+                .RequireClaim(ReaderTokens.ReaderIdClaim).RequireAssertion(c => !c.User.HasClaim(ReaderTokens.BannedClaim, "true")));
     }
 
     /// <summary>Keys are random, so one SHA-256 is enough to make the stored hash useless to a thief.</summary>

@@ -12,6 +12,8 @@ internal static class CorsSetup
 {
     public const string Delivery = "delivery";
     public const string Management = "management";
+    /// <summary>Signed-in readers' writes (comments): the delivery origins, with the methods and headers writes need.</summary>
+    public const string Readers = "readers";
 
     public static void AddCorsAndCompression(this IServiceCollection services)
     {
@@ -28,6 +30,18 @@ internal static class CorsSetup
                 policy.WithMethods("GET", "HEAD")
                     .WithHeaders("Authorization", "If-None-Match", "If-Modified-Since")
                     .WithExposedHeaders("ETag", "Last-Modified", "Link", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
+                    .SetPreflightMaxAge(TimeSpan.FromHours(1));
+            });
+
+            cors.AddPolicy(Readers, policy =>
+            {
+                if (deliveryOrigins.Length == 0 || deliveryOrigins.Contains("*"))
+                    policy.AllowAnyOrigin();
+                else
+                    policy.WithOrigins(deliveryOrigins);
+                policy.WithMethods("GET", "HEAD", "POST", "PUT", "DELETE")
+                    .WithHeaders("Authorization", "Content-Type", "If-Match", "If-None-Match")
+                    .WithExposedHeaders("ETag", "Location", "Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
                     .SetPreflightMaxAge(TimeSpan.FromHours(1));
             });
 

@@ -25,6 +25,10 @@ public sealed class CachingOptions
     [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:StaleWhileRevalidateSeconds must be at least 0.")]
     public int StaleWhileRevalidateSeconds { get; set; } = 300;
 
+    /// <summary>Cache-Control max-age on comment lists, in seconds: short, since a new comment should show soon even through caches that are not purged.</summary>
+    [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:CommentsMaxAgeSeconds must be at least 0.")]
+    public int CommentsMaxAgeSeconds { get; set; } = 10;
+
     /// <summary>How long this process keeps a delivery response; 0 turns the in-process cache off.</summary>
     [System.ComponentModel.DataAnnotations.Range(0, int.MaxValue, ErrorMessage = "HeadlessNews:Caching:InProcessSeconds must be at least 0.")]
     public int InProcessSeconds { get; set; } = 30;
@@ -55,6 +59,9 @@ internal static class SurrogateKeys
     private const string ItemsKey = "headlessnews.surrogate-keys";
 
     public static string Article(Guid id) => $"article:{id:N}";
+
+    /// <summary>The comment lists of an article (its conversation, replies included).</summary>
+    public static string Comments(Guid articleId) => $"comments:{articleId:N}";
 
     public static void Add(HttpContext http, IEnumerable<string> keys)
     {
@@ -180,19 +187,20 @@ internal sealed class DeliveryCacheFilter(
             response = Build(value, SurrogateKeys.Of(http), sparse, selection);
             await StoreAsync(key, response, generation, settings, http.RequestAborted);
         }
-        return new DeliveryResult(response, settings, await MaxAgeAsync(settings, http.RequestAborted), () => invalidator.Generation != generation);
+        var configured = http.GetEndpoint()?.Metadata.GetMetadata<ShortLivedDelivery>() is null ? settings.MaxAgeSeconds : settings.CommentsMaxAgeSeconds;
+        return new DeliveryResult(response, settings, await MaxAgeAsync(configured, http.RequestAborted), () => invalidator.Generation != generation);
     }
 
     /// <summary>
     /// The configured max-age, cut short by the next scheduled publish: a cache in front (the edge, a browser) must
     /// ask again when a scheduled article goes live, which no write announces at that moment.
     /// </summary>
-    private async Task<int> MaxAgeAsync(CachingOptions settings, CancellationToken ct)
+    private async Task<int> MaxAgeAsync(int maxAgeSeconds, CancellationToken ct)
     {
         DateTime? next;
         try
         {
-            next = settings.MaxAgeSeconds == 0 ? null : await invalidator.NextScheduledPublishAsync(db.Search, ct);
+            next = maxAgeSeconds == 0 ? null : await invalidator.NextScheduledPublishAsync(db.Search, ct);
         }
         // No database to ask (an outage): a response from the cache is still worth serving, for the usual time.
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
@@ -200,8 +208,8 @@ internal sealed class DeliveryCacheFilter(
             next = null;
         }
         if (next is not { } at)
-            return settings.MaxAgeSeconds;
-        return (int)Math.Clamp(Math.Ceiling((at - DateTime.UtcNow).TotalSeconds), 0, settings.MaxAgeSeconds);
+            return maxAgeSeconds;
+        return (int)Math.Clamp(Math.Ceiling((at - DateTime.UtcNow).TotalSeconds), 0, maxAgeSeconds);
     }
 
     /// <summary>
@@ -298,6 +306,9 @@ internal sealed class DeliveryCacheFilter(
         }
     }
 }
+
+/// <summary>Marks delivery endpoints whose answers caches keep only briefly (HeadlessNews:Caching:CommentsMaxAgeSeconds).</summary>
+internal sealed class ShortLivedDelivery;
 
 internal static class DeliveryCaching
 {

@@ -27,6 +27,14 @@ internal static class OpenApiSetup
                 Scheme = "bearer",
                 Description = "An API key, sent as 'Authorization: Bearer <key>'. Never in the query string.",
             });
+            o.AddSecurityDefinition(ReaderTokens.Scheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "A reader's token from the site's sign-in (HS256, or RS256/ES256 from the OpenID Connect authority), " +
+                              "sent as 'Authorization: Bearer <token>'. API keys are not accepted here. See docs/conversation.md.",
+            });
             // Relative to where the document is served: generated clients default to the API's own origin.
             o.AddServer(new OpenApiServer { Url = "/", Description = "The API's own origin" });
             o.IncludeXmlComments(typeof(Program).Assembly);
@@ -97,6 +105,13 @@ internal static class OpenApiSetup
                 operation.Security = [new OpenApiSecurityRequirement()];
                 return;
             }
+            if (metadata.OfType<IAuthorizeData>().Any(a => a.Policy == ReaderTokens.Policy))
+            {
+                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ReaderTokens.Scheme, context.Document)] = [] }];
+                operation.Responses.TryAdd("401", Problem("Missing or invalid reader token (unknown issuer, wrong algorithm, expired, another audience: all the same)."));
+                operation.Responses.TryAdd("403", Problem("The reader is banned, or (where it says so) the comment is not theirs."));
+                return;
+            }
             operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyAuth.Scheme, context.Document)] = [] }];
             operation.Responses.TryAdd("401", Problem("Missing, unknown or revoked API key."));
             operation.Responses.TryAdd("403", Problem("The key's role may not do this."));
@@ -131,6 +146,8 @@ internal static class OpenApiSetup
             ["Audit"] = "Who did what, when, from where (admins).",
             ["Import and export"] = "Bulk NDJSON import and export (admins).",
             ["Health"] = "Liveness and readiness probes.",
+            ["Conversation"] = "Reader comments: public lists, and signed-in readers' posts, replies, edits, deletes and reports (reader tokens).",
+            ["Moderation"] = "The moderation queue, decisions, readers' bans and erasure, comment settings (editors, admins, moderator keys).",
         };
 
         public void Apply(OpenApiDocument document, DocumentFilterContext context)

@@ -1,0 +1,185 @@
+using System.Security.Claims;
+using Dapper;
+using HeadlessNews.Api.Infrastructure.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Npgsql;
+
+namespace HeadlessNews.Api.Infrastructure.Auth;
+
+/// <summary>
+/// Readers' sign-in tokens: JSON Web Tokens from the site's own sign-in, checked with ASP.NET Core's JWT bearer
+/// handler. HS256 with the shared secret (HeadlessNews:Readers:SigningKey) and RS256/ES256 with the keys an OpenID
+/// Connect authority publishes (HeadlessNews:Readers:Authority); nothing else, never "none". Expiry is required,
+/// issuer and audience are checked, and every refused token gets the same 401.
+/// </summary>
+internal static class ReaderTokens
+{
+    public const string Scheme = "ReaderToken";
+    public const string Policy = "reader";
+    public const string ReaderIdClaim = "hn:reader_id";
+    public const string BannedClaim = "hn:banned";
+    public const string StaffClaim = "hn:staff";
+
+    /// <summary>
+    /// A compact JWS: three base64url parts joined by dots, the first a JSON object (base64url of '{"' is "eyJ").
+    /// API keys are "hn_" and base64url, which has no dots, so the two kinds of bearer value never overlap; the
+    /// bootstrap admin key is refused at start when it has this shape.
+    /// </summary>
+    public static bool LooksLikeToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization;
+        if (header.Count != 1)
+            return false;
+        var value = header.ToString();
+        return value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && LooksLikeToken(value.AsSpan("Bearer ".Length).Trim());
+    }
+
+    public static bool LooksLikeToken(ReadOnlySpan<char> value) => value.StartsWith("eyJ", StringComparison.Ordinal) && value.Count('.') == 2;
+
+    public static Guid ReaderId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(ReaderIdClaim)!);
+
+    public static bool IsStaff(this ClaimsPrincipal user) => user.HasClaim(StaffClaim, "true");
+
+    public static AuthenticationBuilder AddReaderTokens(this AuthenticationBuilder auth)
+    {
+        auth.AddJwtBearer(Scheme, _ => { });
+        auth.Services.AddOptions<JwtBearerOptions>(Scheme).Configure<IOptions<HeadlessNewsOptions>>((o, settings) => Configure(o, settings.Value.Readers));
+        return auth;
+    }
+
+    public static SymmetricSecurityKey SigningKey(ReaderSettings settings) => new(System.Text.Encoding.UTF8.GetBytes(settings.SigningKey!));
+
+    private static void Configure(JwtBearerOptions o, ReaderSettings r)
+    {
+        o.MapInboundClaims = false;
+        o.RequireHttpsMetadata = r.RequireHttpsMetadata;
+        o.SaveToken = false;
+        var algorithms = new List<string>();
+        var p = o.TokenValidationParameters;
+        if (!string.IsNullOrEmpty(r.SigningKey))
+        {
+            p.IssuerSigningKey = SigningKey(r);
+            algorithms.Add(SecurityAlgorithms.HmacSha256);
+        }
+        if (!string.IsNullOrEmpty(r.Authority))
+        {
+            // The handler reads the discovery document and JWKS from here, refreshes them, and adds the document's
+            // issuer and keys to those below.
+            o.Authority = r.Authority;
+            algorithms.AddRange([SecurityAlgorithms.RsaSha256, SecurityAlgorithms.EcdsaSha256]);
+        }
+        // An empty list would allow every algorithm: with reader sign-in off, one no token can carry.
+        p.ValidAlgorithms = algorithms.Count > 0 ? algorithms : ["reader-sign-in-is-off"];
+        p.ValidateIssuer = true;
+        p.ValidIssuer = string.IsNullOrWhiteSpace(r.Issuer) ? null : r.Issuer;
+        p.ValidateAudience = true;
+        p.ValidAudience = r.Audience;
+        p.ValidateLifetime = true;
+        p.RequireExpirationTime = true;
+        p.RequireSignedTokens = true;
+        p.ValidateIssuerSigningKey = true;
+        p.ClockSkew = TimeSpan.FromSeconds(r.ClockSkewSeconds);
+        p.NameClaimType = "name";
+        o.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = SignedInAsync,
+            OnChallenge = ChallengeAsync,
+            OnForbidden = ForbiddenAsync,
+        };
+    }
+
+    private sealed record ReaderRow(Guid Id, bool Banned);
+
+    // The first valid token makes the reader; later ones keep the name, email and staff mark as the site says now.
+    // Writes only when something changed (or once an hour, for last_seen_at), so reading with a token costs one lookup.
+    private const string UpsertReader = """
+        with up as (
+            insert into readers (issuer, subject, display_name, email, staff)
+            values (@issuer, @subject, @name, @email, @staff)
+            on conflict (issuer, subject) do update
+            set display_name = excluded.display_name, email = excluded.email, staff = excluded.staff, last_seen_at = now()
+            where (readers.display_name, readers.email, readers.staff) is distinct from (excluded.display_name, excluded.email, excluded.staff)
+               or readers.last_seen_at < now() - interval '1 hour'
+            returning id, coalesce(banned_until > now(), false) as banned
+        )
+        select id, banned from up
+        union all
+        select id, coalesce(banned_until > now(), false) from readers
+        where issuer = @issuer and subject = @subject and not exists (select 1 from up)
+        """;
+
+    private static async Task SignedInAsync(TokenValidatedContext context)
+    {
+        var settings = context.HttpContext.RequestServices.GetRequiredService<IOptions<HeadlessNewsOptions>>().Value.Readers;
+        var principal = context.Principal!;
+        var token = context.SecurityToken as JsonWebToken;
+        var subject = principal.FindFirstValue("sub");
+        var issuer = token?.Issuer ?? principal.FindFirstValue("iss");
+        if (token is null || string.IsNullOrEmpty(subject) || subject.Length > 255 || !TextRules.IsCleanText(subject, multiline: false)
+            || string.IsNullOrEmpty(issuer) || issuer.Length > 500)
+        {
+            context.Fail("A reader token needs sub and iss.");
+            return;
+        }
+        // The shared secret speaks for its own issuer only: it cannot sign in readers of the OpenID Connect authority.
+        if (token.Alg == SecurityAlgorithms.HmacSha256 && issuer != settings.Issuer)
+        {
+            context.Fail("HS256 tokens must carry the configured issuer.");
+            return;
+        }
+        var name = DisplayName(principal.FindFirstValue("name") ?? principal.FindFirstValue("preferred_username") ?? principal.FindFirstValue("nickname"));
+        var email = principal.FindFirstValue("email") is { Length: > 0 and <= 320 } e && TextRules.IsCleanText(e, multiline: false) ? e : null;
+        var staff = principal.FindFirstValue(settings.StaffClaim) is "true" or "True";
+
+        var db = context.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>();
+        await using var connection = db.CreateConnection();
+        var row = await connection.QuerySingleAsync<ReaderRow>(new CommandDefinition(UpsertReader,
+            new { issuer, subject, name, email, staff }, cancellationToken: context.HttpContext.RequestAborted));
+        var identity = (ClaimsIdentity)principal.Identity!;
+        identity.AddClaim(new Claim(ReaderIdClaim, row.Id.ToString()));
+        if (staff)
+            identity.AddClaim(new Claim(StaffClaim, "true"));
+        if (row.Banned)
+            identity.AddClaim(new Claim(BannedClaim, "true"));
+    }
+
+    /// <summary>The name readers see: clean single-line text, at most 100 characters, "Reader" when there is none.</summary>
+    public static string DisplayName(string? claimed)
+    {
+        var text = string.Join(' ', TextRules.WithoutUnstorable(claimed ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (text.Length > 100)
+            text = text[..100].TrimEnd();
+        // A cut may leave half a surrogate pair.
+        text = TextRules.WithoutUnstorable(text);
+        return text.Length == 0 ? "Reader" : text;
+    }
+
+    // Unknown issuer, wrong algorithm, "none", expired, another audience, a bad signature: one answer for all.
+    private static Task ChallengeAsync(JwtBearerChallengeContext context)
+    {
+        context.HandleResponse();
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return WriteProblemAsync(context.HttpContext, 401, "Unauthorized",
+            "A valid reader token is required in the Authorization header as 'Bearer <token>'.");
+    }
+
+    private static Task ForbiddenAsync(ForbiddenContext context) =>
+        WriteProblemAsync(context.HttpContext, 403, "Forbidden", context.HttpContext.User.HasClaim(BannedClaim, "true")
+            ? "This reader is banned from the conversation."
+            : "A reader token may not perform this operation.");
+
+    private static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
+    {
+        http.Response.StatusCode = status;
+        await http.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new()
+        {
+            HttpContext = http,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}
