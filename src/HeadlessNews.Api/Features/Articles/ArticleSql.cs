@@ -241,6 +241,10 @@ internal static class ArticleSql
         on conflict (article_id, neighbour_id) do update set score = excluded.score;
         """;
 
+    // The words of their titles that search-as-you-type completes (migration 0035), as status, publish time and title
+    // now stand: every recorded change runs it (ArticleWriter.RecordAsync), the scheduler's announcements included.
+    public const string RefreshSuggestions = "select suggestions_refresh(@ids)";
+
     public const string KnownArticleIds = "select id from articles where id = any(@ids)";
 
     public const string ReplaceRelatedLinks = """
