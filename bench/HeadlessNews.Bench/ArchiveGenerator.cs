@@ -118,7 +118,10 @@ internal static class ArchiveGenerator
         Console.WriteLine($"suggestion words at {clock.Elapsed.TotalSeconds:0.0} s");
         await using (var analyze = new NpgsqlCommand("analyze", connection))
             await analyze.ExecuteNonQueryAsync();
-        Console.WriteLine($"generated {count} articles ({bodyBytes / 1024 / 1024} MB of Markdown), 1000 tags in {clock.Elapsed.TotalSeconds:0.0} s");
+        // bench/run.sh reuses an archive only when it is the one asked for.
+        await using (var sign = new NpgsqlCommand($"comment on table articles is 'generated: {count} articles, {vocabulary} vocabulary'", connection))
+            await sign.ExecuteNonQueryAsync();
+        Console.WriteLine($"generated {count} articles ({bodyBytes / 1024 / 1024} MB of Markdown, {vocabulary} vocabulary of {words.Count} words), 1000 tags in {clock.Elapsed.TotalSeconds:0.0} s");
         return 0;
     }
 
