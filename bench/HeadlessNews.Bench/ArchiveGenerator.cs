@@ -21,7 +21,8 @@ internal static class ArchiveGenerator
         var words = Vocabulary.Named(vocabulary);
         var clock = Stopwatch.StartNew();
         var random = new Random(20261128);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        // No timeouts: on a busy machine PostgreSQL may take longer than the default 30 s to take the next COPY buffer.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0, Timeout = 60 });
         await using var connection = await dataSource.OpenConnectionAsync();
         // Cascade: whatever newer tables hold about articles (text neighbours, notes, the change feed) goes with them.
         await using (var truncate = new NpgsqlCommand("truncate related_links, article_tags, articles, tags, suggestion_terms cascade", connection))
