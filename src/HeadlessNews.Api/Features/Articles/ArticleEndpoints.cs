@@ -38,7 +38,9 @@ internal static class ArticleEndpoints
         var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
         // Search plans depend on the words searched for: keep them off the generic-plan pool.
         await using var connection = (searching ? db : hot.Source).CreateConnection();
-        var cards = await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct);
+        var cards = searching
+            ? await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct)
+            : await ArticleMapping.LoadPageAsync(connection, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => searching
             ? Cursor.EncodeScore(last.Score, last.Card.Id)
             : Cursor.Encode(last.Card.PublishedAt!.Value, last.Card.Id));
