@@ -13,7 +13,7 @@ internal static class SearchSql
     // Titles, several words typed: among the 200 newest titles holding the first word, those holding every finished
     //   word and a word that starts with the last one; and the titles that start with all that was typed, an exact
     //   title first (articles_title_prefix).
-    // Tags: names that start with what was typed, and the names nearest to it by trigram similarity.
+    // Tags: names that start with what was typed or, when none does, the names nearest to it by trigram similarity.
     // Ranks: an exact title 4, a title that starts with what was typed 3, a title word that does 2, a word one typo
     // away its similarity (below 1); a tag name 3 when exact, 2 when it starts with what was typed, plus its
     // similarity, or its similarity alone. Then the newest title first. The caller drops typo matches too far away
@@ -87,16 +87,19 @@ internal static class SearchSql
             order by max(score) desc, max(published_at) desc, article_id
             limit @limit
         ),
+        tag_prefix as materialized (
+            select t.id, t.name, t.slug, case when lower(t.name) = lower(@q) then 3 else 2 end + similarity(t.name, @q) as score
+            from tags t
+            where lower(t.name) collate "C" >= lower(@q) and lower(t.name) collate "C" < lower(@q) || chr(1114111)
+            order by lower(t.name) collate "C"
+            limit @limit
+        ),
         tags_found as (
-            (select t.id, t.name, t.slug, case when lower(t.name) = lower(@q) then 3 else 2 end + similarity(t.name, @q) as score
-             from tags t
-             where lower(t.name) collate "C" >= lower(@q) and lower(t.name) collate "C" < lower(@q) || chr(1114111)
-             order by lower(t.name) collate "C"
-             limit @limit)
+            select * from tag_prefix
             union all
             (select t.id, t.name, t.slug, similarity(t.name, @q)
              from tags t
-             where t.name % @q
+             where not exists (select 1 from tag_prefix) and t.name % @q
              order by t.name <-> @q
              limit @limit)
         )
