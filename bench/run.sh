@@ -101,7 +101,8 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-declare -A strongest=([ref-detail]=0 [ref-list]=0 [ref-tag]=0) figures=()
+declare -A strongest=([ref-detail]=0 [ref-list]=0 [ref-tag]=0)
+figures=()
 for s in "${scenarios[@]}"; do
   IFS='|' read -r name against _ <<<"$s"
   IFS=';' read -r -a runs <<<"${results[$s]}"
