@@ -125,7 +125,8 @@ internal static class ArticleListSql
 
     // One tag's newest visible articles after the cursor, at most a page of them: the tag's links walked newest first
     // through article_tags_newest, stopping after a page. A visible link (visible_tag_links) is a visible article's,
-    // so no article row is read here: joining them in let the planner pick plans whose cost grew with the tag's size.
+    // so no article row is read here: the walk is an index-only scan whatever the planner thinks of the articles
+    // table, and the page's rows are read by key afterwards.
     private static string Branch(int tag, bool hasCursor, IEnumerable<string> onLink)
     {
         var where = new List<string>
