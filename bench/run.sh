@@ -49,6 +49,7 @@ dotnet "$tool" reference "$cs" http://127.0.0.1:$reference >/dev/null 2>&1 &
 pids+=($!)
 for url in http://127.0.0.1:$uncached/health/ready http://127.0.0.1:$cached/health/ready http://127.0.0.1:$reference/ref/batch/articles/bench-000000; do
   for _ in $(seq 60); do curl -sf -o /dev/null "$url" && break; sleep 1; done
+  curl -sf -o /dev/null "$url" || { echo "not answering: $url" >&2; exit 1; }
 done
 # 2,000 pages of 20 into the archive, or two fifths of a smaller one.
 deep_rows=$(( ARTICLES * 2 / 5 < 40000 ? ARTICLES * 2 / 5 : 40000 )); [ "$deep_rows" -lt 1 ] && deep_rows=1
