@@ -1,15 +1,22 @@
 #!/usr/bin/env bash
 # The read-path benchmark, in one command:   bench/run.sh
-# Loads an archive of ARTICLES articles into a local PostgreSQL (.data/bench-postgres, reused when it already
-# holds that many), starts the API twice (in-process cache off and on) and the bare reference endpoint, warms
-# them up, then runs wrk against each scenario, interleaved, ROUNDS times, and prints medians.
-# Knobs: ARTICLES=100000 DURATION=10s ROUNDS=3 POOL=4 CONNECTIONS=32 HOT=1000 WARMUP=20s REGENERATE=1
+# Loads an archive of ARTICLES articles into a local PostgreSQL (BENCH_DATA, .data/bench-postgres by default; reused
+# when it already holds that archive), starts the API twice (in-process cache off and on) and the bare reference
+# endpoints, warms them up, then runs wrk against each scenario, interleaved, ROUNDS times, and prints medians. Every
+# API figure is also given as a ratio to the strongest reference of its kind measured in the same run: article
+# detail to the faster of the two detail references, lists to the bare list endpoint (newest page or tag page),
+# search and suggestions to the strongest detail reference.
+# Knobs: ARTICLES=100000 VOCABULARY=zipf (or worst: 90 words in every article) DURATION=10s ROUNDS=3 POOL=4
+#        CONNECTIONS=32 HOT=1000 WARMUP=20s REGENERATE=1 BENCH_DATA=.data/bench-postgres
 # Ports: BENCH_PG_PORT=54340 for PostgreSQL, BENCH_HTTP_PORT=5180 (+1 and +2 for the API, +10 for the reference).
+# A million articles (about 25 GB on disk; the generator prints how long the load took):
+#   ARTICLES=1000000 BENCH_DATA=.data/bench-postgres-1m bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ARTICLES=${ARTICLES:-100000}; DURATION=${DURATION:-10s}; ROUNDS=${ROUNDS:-3}; POOL=${POOL:-4}
 CONNECTIONS=${CONNECTIONS:-32}; HOT=${HOT:-1000}; WARMUP=${WARMUP:-20s}; PORT=${BENCH_PG_PORT:-54340}
+VOCABULARY=${VOCABULARY:-zipf}; DATA=${BENCH_DATA:-.data/bench-postgres}
 HTTP=${BENCH_HTTP_PORT:-5180}; uncached=$((HTTP + 1)); cached=$((HTTP + 2)); reference=$((HTTP + 10))
 
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
@@ -17,11 +24,12 @@ dotnet build -c Release bench/HeadlessNews.Bench -v quiet -nologo | grep -E "err
 api=src/HeadlessNews.Api/bin/Release/net10.0/HeadlessNews.Api.dll
 tool=bench/HeadlessNews.Bench/bin/Release/net10.0/HeadlessNews.Bench.dll
 
-cs="$(scripts/local-postgres.sh .data/bench-postgres "$PORT");Maximum Pool Size=$POOL"
+cs="$(scripts/local-postgres.sh "$DATA" "$PORT");Maximum Pool Size=$POOL"
 ConnectionStrings__HeadlessNews="$cs" dotnet "$api" migrate >/dev/null
-have=$(psql -h 127.0.0.1 -p "$PORT" -U headlessnews -d headlessnews -tAc "select count(*) from articles")
-if [ "$have" != "$ARTICLES" ] || [ -n "${REGENERATE:-}" ]; then
-  dotnet "$tool" generate "$cs" "$ARTICLES"
+# The generator signs the archive it wrote (a comment on the articles table).
+have=$(psql -h 127.0.0.1 -p "$PORT" -U headlessnews -d headlessnews -tAc "select obj_description('articles'::regclass)")
+if [ "$have" != "generated: $ARTICLES articles, $VOCABULARY vocabulary" ] || [ -n "${REGENERATE:-}" ]; then
+  dotnet "$tool" generate "$cs" "$ARTICLES" "$VOCABULARY"
 fi
 
 pids=()
@@ -39,29 +47,38 @@ start $cached HeadlessNews__Caching__InProcessSeconds=600
 cached_pid=${pids[-1]}
 dotnet "$tool" reference "$cs" http://127.0.0.1:$reference >/dev/null 2>&1 &
 pids+=($!)
-for url in http://127.0.0.1:$uncached/health/ready http://127.0.0.1:$cached/health/ready http://127.0.0.1:$reference/ref/articles/bench-000000; do
+for url in http://127.0.0.1:$uncached/health/ready http://127.0.0.1:$cached/health/ready http://127.0.0.1:$reference/ref/batch/articles/bench-000000; do
   for _ in $(seq 60); do curl -sf -o /dev/null "$url" && break; sleep 1; done
+  curl -sf -o /dev/null "$url" || { echo "not answering: $url" >&2; exit 1; }
 done
 # 2,000 pages of 20 into the archive, or two fifths of a smaller one.
 deep_rows=$(( ARTICLES * 2 / 5 < 40000 ? ARTICLES * 2 / 5 : 40000 )); [ "$deep_rows" -lt 1 ] && deep_rows=1
 deep=$(dotnet "$tool" cursor "$cs" "$deep_rows")
 
-# name | MODE | PREFIX | SLUGS | URL | connections (default CONNECTIONS)
+# The most popular tag (the generator draws tags with a skew towards tag-0000) and a rare one.
+popular=tag-0000; rare=tag-0900
+# name | compared with | MODE | PREFIX | SLUGS | URL | connections (default CONNECTIONS)
+# "compared with": ref-detail, ref-list or ref-tag (the strongest of that kind), or empty for a reference itself.
 scenarios=(
-  "detail: reference|detail|/ref/articles/|$ARTICLES|http://127.0.0.1:$reference"
-  "detail: API uncached|detail|/api/v1/articles/|$ARTICLES|http://127.0.0.1:$uncached"
-  "detail: API cached ($HOT hot)|detail|/api/v1/articles/|$HOT|http://127.0.0.1:$cached"
-  "list: first page|||0|http://127.0.0.1:$uncached/api/v1/articles"
-  "list: $((deep_rows / 20)) pages deep|||0|http://127.0.0.1:$uncached/api/v1/articles?cursor=$deep"
-  "list: two tags|||0|http://127.0.0.1:$uncached/api/v1/articles?tag=tag-0001&tag=tag-0002"
-  "search: two words|search|/api/v1/articles?q=|0|http://127.0.0.1:$uncached"
-  "search: two words, 4 connections|search|/api/v1/articles?q=|0|http://127.0.0.1:$uncached|4"
-  "suggest: typed prefix|suggest|/api/v1/search/suggest?q=|0|http://127.0.0.1:$uncached"
-  "list: first page cached|||0|http://127.0.0.1:$cached/api/v1/articles"
+  "detail: reference, JSON built in SQL||detail|/ref/articles/|$ARTICLES|http://127.0.0.1:$reference"
+  "detail: reference, batch + Utf8JsonWriter||detail|/ref/batch/articles/|$ARTICLES|http://127.0.0.1:$reference"
+  "list: reference, newest page||||0|http://127.0.0.1:$reference/ref/batch/articles"
+  "list: reference, popular tag page||||0|http://127.0.0.1:$reference/ref/batch/articles?tag=$popular"
+  "detail: API uncached|ref-detail|detail|/api/v1/articles/|$ARTICLES|http://127.0.0.1:$uncached"
+  "detail: API cached ($HOT hot)|ref-detail|detail|/api/v1/articles/|$HOT|http://127.0.0.1:$cached"
+  "list: first page|ref-list|||0|http://127.0.0.1:$uncached/api/v1/articles"
+  "list: $((deep_rows / 20)) pages deep|ref-list|||0|http://127.0.0.1:$uncached/api/v1/articles?cursor=$deep"
+  "list: popular tag ($popular)|ref-tag|||0|http://127.0.0.1:$uncached/api/v1/articles?tag=$popular"
+  "list: rare tag ($rare)|ref-tag|||0|http://127.0.0.1:$uncached/api/v1/articles?tag=$rare"
+  "list: two tags|ref-tag|||0|http://127.0.0.1:$uncached/api/v1/articles?tag=tag-0001&tag=tag-0002"
+  "search: two words|ref-detail|search|/api/v1/articles?q=|0|http://127.0.0.1:$uncached"
+  "search: two words, 4 connections|ref-detail|search|/api/v1/articles?q=|0|http://127.0.0.1:$uncached|4"
+  "suggest: typed prefix|ref-detail|suggest|/api/v1/search/suggest?q=|0|http://127.0.0.1:$uncached"
+  "list: first page cached|ref-list|||0|http://127.0.0.1:$cached/api/v1/articles"
 )
 
 run() { # scenario duration -> "rps p50ms p99ms"
-  IFS='|' read -r _ mode prefix slugs url connections <<<"$1"
+  IFS='|' read -r _ _ mode prefix slugs url connections <<<"$1"
   MODE=$mode PREFIX=$prefix SLUGS=$slugs wrk -t2 -c"${connections:-$CONNECTIONS}" -d"$2" --latency -s bench/requests.lua "$url" |
     awk '
       function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
@@ -73,7 +90,8 @@ run() { # scenario duration -> "rps p50ms p99ms"
 }
 
 echo "warming up ($WARMUP each)..." >&2
-for s in "${scenarios[@]:0:4}"; do run "$s" "$WARMUP" >/dev/null; done
+# Each process and each kind of read it serves: tiered JIT and cold buffers need about 10 s of load.
+for i in 1 3 4 5 6 8 11 13; do run "${scenarios[$i]}" "$WARMUP" >/dev/null; done
 
 declare -A results
 for round in $(seq "$ROUNDS"); do
@@ -84,18 +102,28 @@ for round in $(seq "$ROUNDS"); do
 done
 
 median() { tr ' ' '\n' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-ref_rps=0
-printf '\n%-34s %10s %10s %10s %8s %6s\n' "scenario ($ARTICLES articles)" "req/s" "p50 ms" "p99 ms" "vs ref" "non2xx"
+declare -A strongest=([ref-detail]=0 [ref-list]=0 [ref-tag]=0)
+figures=()
 for s in "${scenarios[@]}"; do
-  name=${s%%|*}
+  IFS='|' read -r name against _ <<<"$s"
   IFS=';' read -r -a runs <<<"${results[$s]}"
   rps=$(for r in "${runs[@]}"; do echo "${r%% *}"; done | median)
   p50=$(for r in "${runs[@]}"; do echo "$r" | cut -d' ' -f2; done | median)
   p99=$(for r in "${runs[@]}"; do echo "$r" | cut -d' ' -f3; done | median)
   bad=$(for r in "${runs[@]}"; do echo "$r" | cut -d' ' -f4; done | median)
-  [ "$name" = "detail: reference" ] && ref_rps=$rps
-  ratio=$(awk -v a="$rps" -v b="$ref_rps" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-  printf '%-34s %10s %10s %10s %8s %6s\n' "$name" "$rps" "$p50" "$p99" "$ratio" "$bad"
+  case "$name" in
+    "detail: reference"*) [ "$rps" -gt "${strongest[ref-detail]}" ] && strongest[ref-detail]=$rps ;;
+    "list: reference, newest"*) strongest[ref-list]=$rps ;;
+    "list: reference, popular tag"*) strongest[ref-tag]=$rps ;;
+  esac
+  figures+=("$name|$against|$rps|$p50|$p99|$bad")
+done
+printf '\n%-42s %10s %10s %10s %12s %6s\n' "scenario ($ARTICLES articles, $VOCABULARY)" "req/s" "p50 ms" "p99 ms" "vs strongest" "non2xx"
+for f in "${figures[@]}"; do
+  IFS='|' read -r name against rps p50 p99 bad <<<"$f"
+  base=0; [ -n "$against" ] && base=${strongest[$against]}
+  ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
+  printf '%-42s %10s %10s %10s %12s %6s\n' "$name" "$rps" "$p50" "$p99" "$ratio" "$bad"
 done
 for pid in $uncached_pid $cached_pid; do
   grep -E 'VmRSS|VmHWM' "/proc/$pid/status" | tr -s ' ' | tr '\n' ' ' | sed "s/^/API pid $pid memory: /"; echo

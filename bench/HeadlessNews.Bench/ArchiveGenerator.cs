@@ -8,27 +8,24 @@ namespace HeadlessNews.Bench;
 /// <summary>
 /// Bulk-loads a realistic archive with binary COPY: tags, articles with 2–8 KB Markdown bodies (and their
 /// HTML, outline and reading figures), about five tags and four curated related links per article.
-/// Deterministic (fixed seed), so runs are comparable.
+/// Deterministic (fixed seed), so runs are comparable. The words come from a <see cref="Vocabulary"/>: by default a
+/// Zipf-distributed one of tens of thousands of words, as real news text has; "worst" keeps the old 90-word one, in
+/// which every word is in nearly every article (the worst case for search and suggestions).
 /// </summary>
 internal static class ArchiveGenerator
 {
-    private static readonly string[] Words =
-    ("government minister talks ceasefire border security alliance trade tariff market energy gas grain port " +
-     "election parliament court ruling budget defence army navy drone missile sanctions export import summit " +
-     "treaty guarantee negotiation coalition opposition protest reform inflation currency bank investment mine " +
-     "gold copper shipping arctic climate storm harbour rail bridge hospital school vote poll campaign leader " +
-     "president prime official spokesperson analyst report agreement deal dispute region capital province").Split(' ');
-
     private static readonly string[] Kinds = ["topic", "place", "person", "organisation"];
 
-    public static async Task<int> RunAsync(string connectionString, int count)
+    public static async Task<int> RunAsync(string connectionString, int count, string vocabulary = "zipf")
     {
+        var words = Vocabulary.Named(vocabulary);
         var clock = Stopwatch.StartNew();
         var random = new Random(20261128);
-        await using var dataSource = NpgsqlDataSource.Create(connectionString);
+        // No timeouts: on a busy machine PostgreSQL may take longer than the default 30 s to take the next COPY buffer.
+        await using var dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { CommandTimeout = 0, Timeout = 60 });
         await using var connection = await dataSource.OpenConnectionAsync();
         // Cascade: whatever newer tables hold about articles (text neighbours, notes, the change feed) goes with them.
-        await using (var truncate = new NpgsqlCommand("truncate related_links, article_tags, articles, tags cascade", connection))
+        await using (var truncate = new NpgsqlCommand("truncate related_links, article_tags, articles, tags, suggestion_terms cascade", connection))
             await truncate.ExecuteNonQueryAsync();
 
         Console.WriteLine($"emptied at {clock.Elapsed.TotalSeconds:0.0} s");
@@ -42,7 +39,7 @@ internal static class ArchiveGenerator
                 await tags.StartRowAsync();
                 await tags.WriteAsync(tagIds[i], NpgsqlDbType.Uuid);
                 await tags.WriteAsync($"tag-{i:0000}", NpgsqlDbType.Text);
-                tagNames[i] = $"{Title(random, 2)} {i}";
+                tagNames[i] = $"{Title(words, random, 2)} {i}";
                 await tags.WriteAsync(tagNames[i], NpgsqlDbType.Text);
                 await tags.WriteAsync(Kinds[i % Kinds.Length], NpgsqlDbType.Text);
             }
@@ -67,7 +64,7 @@ internal static class ArchiveGenerator
         var loaded = clock.Elapsed;
         var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
         var bodyBytes = (await Task.WhenAll(Enumerable.Range(0, workers).Select(w =>
-            CopyArticlesAsync(dataSource, articleIds, tagsOf, tagNames, w * count / workers, (w + 1) * count / workers, now, 1000 + w)))).Sum();
+            CopyArticlesAsync(dataSource, words, articleIds, tagsOf, tagNames, w * count / workers, (w + 1) * count / workers, now, 1000 + w)))).Sum();
         Console.WriteLine($"articles copied in {(clock.Elapsed - loaded).TotalSeconds:0.0} s");
 
         // The generator made every id and publish time itself, so the per-row foreign-key checks and the
@@ -116,9 +113,16 @@ internal static class ArchiveGenerator
         }
 
         Console.WriteLine($"tags and links copied at {clock.Elapsed.TotalSeconds:0.0} s");
+        // The API's write path keeps the search-as-you-type words in step; COPY went round it, so the same SQL fills them.
+        await using (var suggestions = new NpgsqlCommand("select suggestions_refresh(array(select id from articles))", connection) { CommandTimeout = 0 })
+            await suggestions.ExecuteNonQueryAsync();
+        Console.WriteLine($"suggestion words at {clock.Elapsed.TotalSeconds:0.0} s");
         await using (var analyze = new NpgsqlCommand("analyze", connection))
             await analyze.ExecuteNonQueryAsync();
-        Console.WriteLine($"generated {count} articles ({bodyBytes / 1024 / 1024} MB of Markdown), 1000 tags in {clock.Elapsed.TotalSeconds:0.0} s");
+        // bench/run.sh reuses an archive only when it is the one asked for.
+        await using (var sign = new NpgsqlCommand($"comment on table articles is 'generated: {count} articles, {vocabulary} vocabulary'", connection))
+            await sign.ExecuteNonQueryAsync();
+        Console.WriteLine($"generated {count} articles ({bodyBytes / 1024 / 1024} MB of Markdown, {vocabulary} vocabulary of {words.Count} words), 1000 tags in {clock.Elapsed.TotalSeconds:0.0} s");
         return 0;
     }
 
@@ -126,7 +130,7 @@ internal static class ArchiveGenerator
     private static DateTime PublishedAt(DateTime now, int i) => now.AddMinutes(-(i % 7 == 6 ? i - 1 : i));
 
     private static async Task<long> CopyArticlesAsync(
-        NpgsqlDataSource dataSource, Guid[] articleIds, int[][] tagsOf, string[] tagNames, int from, int to, DateTime now, int seed)
+        NpgsqlDataSource dataSource, Vocabulary words, Guid[] articleIds, int[][] tagsOf, string[] tagNames, int from, int to, DateTime now, int seed)
     {
         var random = new Random(seed);
         long bodyBytes = 0;
@@ -136,14 +140,14 @@ internal static class ArchiveGenerator
             "sources, ai_generated, hero_image, word_count, reading_time_minutes, tag_names) from stdin (format binary)");
         for (var i = from; i < to; i++)
         {
-            var (markdown, html, outline, words) = Body(random);
+            var (markdown, html, outline, wordCount) = Body(words, random);
             bodyBytes += markdown.Length;
             var publishedAt = PublishedAt(now, i);
             await articles.StartRowAsync();
             await articles.WriteAsync(articleIds[i], NpgsqlDbType.Uuid);
             await articles.WriteAsync($"bench-{i:000000}", NpgsqlDbType.Text);
-            await articles.WriteAsync(Title(random, 8), NpgsqlDbType.Text);
-            await articles.WriteAsync(Sentence(random, 25), NpgsqlDbType.Text);
+            await articles.WriteAsync(Title(words, random, 8), NpgsqlDbType.Text);
+            await articles.WriteAsync(Sentence(words, random, 25), NpgsqlDbType.Text);
             await articles.WriteAsync(markdown, NpgsqlDbType.Text);
             await articles.WriteAsync(html, NpgsqlDbType.Text);
             await articles.WriteAsync(outline, NpgsqlDbType.Jsonb);
@@ -154,15 +158,15 @@ internal static class ArchiveGenerator
             await articles.WriteAsync($$"""[{"title":"Wire report {{i}}","url":"https://wire.example.org/{{i}}","publisher":"Example Wire"}]""", NpgsqlDbType.Jsonb);
             await articles.WriteAsync(false, NpgsqlDbType.Boolean);
             await articles.WriteAsync($$"""{"url":"https://images.example.org/{{i}}.jpg","alt":"Photo {{i}}","credit":"Desk"}""", NpgsqlDbType.Jsonb);
-            await articles.WriteAsync(words, NpgsqlDbType.Integer);
-            await articles.WriteAsync((words + 224) / 225, NpgsqlDbType.Integer);
+            await articles.WriteAsync(wordCount, NpgsqlDbType.Integer);
+            await articles.WriteAsync((wordCount + 224) / 225, NpgsqlDbType.Integer);
             await articles.WriteAsync(string.Join(' ', tagsOf[i].Select(t => tagNames[t])), NpgsqlDbType.Text);
         }
         await articles.CompleteAsync();
         return bodyBytes;
     }
 
-    private static (string Markdown, string Html, string Outline, int Words) Body(Random random)
+    private static (string Markdown, string Html, string Outline, int Words) Body(Vocabulary vocabulary, Random random)
     {
         var target = random.Next(2048, 8192);
         var markdown = new StringBuilder(target + 200);
@@ -174,7 +178,7 @@ internal static class ArchiveGenerator
         {
             if (markdown.Length == 0 || random.Next(5) == 0)
             {
-                var heading = Title(random, 4);
+                var heading = Title(vocabulary, random, 4);
                 var anchor = heading.ToLowerInvariant().Replace(' ', '-') + "-" + ++section;
                 markdown.Append("## ").Append(heading).Append("\n\n");
                 html.Append("<h2 id=\"").Append(anchor).Append("\">").Append(heading).Append("</h2>\n");
@@ -183,7 +187,7 @@ internal static class ArchiveGenerator
                 outline.Append("{\"level\":2,\"text\":\"").Append(heading).Append("\",\"anchor\":\"").Append(anchor).Append("\"}");
                 words += 4;
             }
-            var paragraph = Sentence(random, 60);
+            var paragraph = Sentence(vocabulary, random, 60);
             markdown.Append(paragraph).Append("\n\n");
             html.Append("<p>").Append(paragraph).Append("</p>\n");
             words += 60;
@@ -191,18 +195,14 @@ internal static class ArchiveGenerator
         return (markdown.ToString(), html.ToString(), outline.Append(']').ToString(), words);
     }
 
-    private static string Title(Random random, int words)
-    {
-        var title = Sentence(random, words).TrimEnd('.');
-        return title;
-    }
+    private static string Title(Vocabulary vocabulary, Random random, int words) => Sentence(vocabulary, random, words).TrimEnd('.');
 
-    private static string Sentence(Random random, int words)
+    private static string Sentence(Vocabulary vocabulary, Random random, int words)
     {
         var text = new StringBuilder();
         for (var w = 0; w < words; w++)
         {
-            var word = Words[random.Next(Words.Length)];
+            var word = vocabulary.Next(random);
             text.Append(w == 0 ? char.ToUpperInvariant(word[0]) + word[1..] : word).Append(w + 1 < words ? ' ' : '.');
         }
         return text.ToString();

@@ -3,6 +3,7 @@ using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace HeadlessNews.Api.Features.Articles;
 
@@ -37,7 +38,9 @@ internal static class ArticleEndpoints
         var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
         // Search plans depend on the words searched for: keep them off the generic-plan pool.
         await using var connection = (searching ? hot.Search : hot.Source).CreateConnection();
-        var cards = await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct);
+        var cards = searching
+            ? await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct)
+            : await ArticleMapping.LoadPageAsync(connection, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => searching
             ? Cursor.EncodeScore(last.Score, last.Card.Id)
             : Cursor.Encode(last.Card.PublishedAt!.Value, last.Card.Id));
@@ -54,19 +57,52 @@ internal static class ArticleEndpoints
         if (!TextRules.IsSlug(slug, 200))
             return Problems.NotFound("article");
 
-        await using var connection = db.Source.CreateConnection();
-        // One round trip: the article, its tags and its related cards.
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
-            $"{ArticleSql.VisibleBySlug};\n{ArticleSql.TagsOfVisibleSlug};\n{ArticleSql.RelatedBySlug}",
-            new { slug, limit = 4 }, cancellationToken: ct));
-        var row = await results.ReadSingleOrDefaultAsync<ArticleRow>();
-        var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
-        var related = (await results.ReadAsync<RelatedRow>()).Select(r => r.ToCard()).ToList();
+        // One round trip for the article, its tags and its curated cards, as one batch of plain statements (prepared
+        // on the delivery pool). Read row by row, not sequentially as Dapper's own async readers do: each row arrives
+        // whole before it is mapped, where sequential access read the long body columns with blocking socket reads.
+        await using var connection = await db.Source.OpenConnectionAsync(ct);
+        await using var batch = new NpgsqlBatch(connection)
+        {
+            BatchCommands = { BySlug(ArticleSql.VisibleBySlug, slug), BySlug(ArticleSql.TagsOfVisibleSlug, slug), BySlug(ArticleSql.CuratedBySlug, slug, 4) },
+        };
+        ArticleRow? row;
+        List<TagRow> tags;
+        List<RelatedCard> related;
+        await using (var reader = await batch.ExecuteReaderAsync(ct))
+        {
+            row = await reader.ReadAsync(ct) ? reader.GetRowParser<ArticleRow>()(reader) : null;
+            tags = await ReadAllAsync<TagRow>(reader, ct);
+            related = (await ReadAllAsync<RelatedRow>(reader, ct)).Select(r => r.ToCard()).ToList();
+        }
         if (row is null)
             return Problems.NotFound("article");
+        // Computed cards only when the curated ones do not fill the four places: most articles never plan them.
+        if (related.Count < 4)
+            related = (await connection.QueryAsync<RelatedRow>(new CommandDefinition(ArticleSql.RelatedBySlug, new { slug, limit = 4 }, cancellationToken: ct)))
+                .Select(r => r.ToCard()).ToList();
 
         SurrogateKeys.Add(http, [SurrogateKeys.Related, SurrogateKeys.Article(row.Id), .. related.Select(r => SurrogateKeys.Article(r.Id))]);
-        return TypedResults.Ok(new ArticlePage(row.ToArticle(tags.TagsOf(row.Id), options.Value.SiteUrl), related));
+        return TypedResults.Ok(new ArticlePage(row.ToArticle(tags.ToLookup(t => t.ArticleId).TagsOf(row.Id), options.Value.SiteUrl), related));
+    }
+
+    private static NpgsqlBatchCommand BySlug(string sql, string slug, int? limit = null)
+    {
+        var command = new NpgsqlBatchCommand(sql) { Parameters = { new NpgsqlParameter("slug", slug) } };
+        if (limit is { } l)
+            command.Parameters.Add(new NpgsqlParameter("limit", l));
+        return command;
+    }
+
+    // The next result of a batch, mapped by Dapper's row parser (names matched as everywhere else).
+    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlDataReader reader, CancellationToken ct)
+    {
+        var rows = new List<T>();
+        if (!await reader.NextResultAsync(ct))
+            return rows;
+        var parse = reader.GetRowParser<T>();
+        while (await reader.ReadAsync(ct))
+            rows.Add(parse(reader));
+        return rows;
     }
 
     private static async Task<Results<Ok<RelatedList>, ProblemHttpResult>> GetRelated(

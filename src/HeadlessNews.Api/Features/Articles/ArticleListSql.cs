@@ -17,32 +17,36 @@ internal static class ArticleListSql
     public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take, string searchLanguage)
     {
         var args = new DynamicParameters(new { take });
-        var onArticle = new List<string>();
+        // Filters on an article, written against its id and publish time: the article row's own (a.id, a.published_at)
+        // or, when walking tag links, the link's copy of them (l.article_id, l.published_at), so a tag page never
+        // needs the article rows until it has its page.
+        var filters = new List<Func<string, string, string>>();
         var hasCursor = Cursor.TryDecode(query.Cursor, out var after);
         if (hasCursor)
             args.AddDynamicParams(new { afterAt = after.At, afterId = after.Id });
         if (query.Kind is not null)
         {
-            onArticle.Add("exists (select 1 from article_tags kt join tags t on t.id = kt.tag_id where kt.article_id = a.id and t.kind = @kind)");
+            filters.Add((id, _) => $"exists (select 1 from article_tags kt join tags t on t.id = kt.tag_id where kt.article_id = {id} and t.kind = @kind)");
             args.AddDynamicParams(new { kind = query.Kind });
         }
         if (query.PublishedAfter is { } publishedAfter)
         {
-            onArticle.Add("a.published_at > @publishedAfter");
+            filters.Add((_, at) => $"{at} > @publishedAfter");
             args.AddDynamicParams(new { publishedAfter = publishedAfter.UtcDateTime });
         }
         if (query.PublishedBefore is { } publishedBefore)
         {
-            onArticle.Add("a.published_at < @publishedBefore");
+            filters.Add((_, at) => $"{at} < @publishedBefore");
             args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
-            return (Search(query, onArticle, args, searchLanguage), args);
+            return (Search(query, [.. filters.Select(f => f("a.id", "a.published_at"))], args, searchLanguage), args);
 
         var sql = new StringBuilder($"select {ArticleSql.CardColumns} from visible_articles a where ");
         var tags = query.Tag?.Distinct().ToArray() ?? [];
         if (tags.Length == 0)
         {
+            var onArticle = filters.Select(f => f("a.id", "a.published_at")).ToList();
             if (hasCursor)
                 onArticle.Add("(a.published_at, a.id) < (@afterAt, @afterId)");
             sql.Append(onArticle.Count == 0 ? "true" : string.Join(" and ", onArticle));
@@ -51,11 +55,12 @@ internal static class ArticleListSql
         {
             for (var i = 0; i < tags.Length; i++)
                 args.Add($"tag{i}", tags[i]);
+            var onLink = filters.Select(f => f("l.article_id", "l.published_at")).ToList();
             var branches = query.TagMatch == "all"
                 // Walk the first tag's links; each must carry the other tags too.
-                ? [Branch(0, hasCursor, [.. onArticle, .. tags.Skip(1).Select((_, i) =>
-                    $"exists (select 1 from article_tags o join tags t on t.id = o.tag_id where o.article_id = a.id and t.slug = @tag{i + 1})")])]
-                : tags.Select((_, i) => Branch(i, hasCursor, onArticle)).ToArray();
+                ? [Branch(0, hasCursor, [.. onLink, .. tags.Skip(1).Select((_, i) =>
+                    $"exists (select 1 from article_tags o join tags t on t.id = o.tag_id where o.article_id = l.article_id and t.slug = @tag{i + 1})")])]
+                : tags.Select((_, i) => Branch(i, hasCursor, onLink)).ToArray();
             sql.Append("a.id in (").AppendJoin(" union all ", branches).Append(')');
         }
         sql.Append(" order by a.published_at desc, a.id desc limit @take");
@@ -118,8 +123,11 @@ internal static class ArticleListSql
             """;
     }
 
-    // One tag's newest visible articles after the cursor, at most a page of them.
-    private static string Branch(int tag, bool hasCursor, IEnumerable<string> onArticle)
+    // One tag's newest visible articles after the cursor, at most a page of them: the tag's links walked newest first
+    // through article_tags_newest, stopping after a page. A visible link (visible_tag_links) is a visible article's,
+    // so no article row is read here: the walk is an index-only scan whatever the planner thinks of the articles
+    // table, and the page's rows are read by key afterwards.
+    private static string Branch(int tag, bool hasCursor, IEnumerable<string> onLink)
     {
         var where = new List<string>
         {
@@ -127,8 +135,8 @@ internal static class ArticleListSql
         };
         if (hasCursor)
             where.Add("(l.published_at, l.article_id) < (@afterAt, @afterId)");
-        where.AddRange(onArticle);
-        return $"(select l.article_id from visible_tag_links l join visible_articles a on a.id = l.article_id " +
+        where.AddRange(onLink);
+        return $"(select l.article_id from visible_tag_links l " +
                $"where {string.Join(" and ", where)} order by l.published_at desc, l.article_id desc limit @take)";
     }
 }

@@ -144,6 +144,26 @@ internal static class ArticleMapping
         return rows.Select(r => (r.ToCard(tags.TagsOf(r.Id), siteUrl), r.Score)).ToList();
     }
 
+    /// <summary>
+    /// A delivery list page with its tags in one round trip: the page query, then the tags of the same page (the page
+    /// query again, as a subquery: an index walk of a page costs less than a second round trip). Not for search, whose
+    /// page query ranks and highlights.
+    /// </summary>
+    public static async Task<List<(ArticleCard Card, double Score)>> LoadPageAsync(
+        NpgsqlConnection connection, string pageSql, object args, string siteUrl, CancellationToken ct)
+    {
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
+            {pageSql};
+            select at.article_id, t.slug, t.name, t.kind
+            from article_tags at join tags t on t.id = at.tag_id
+            where at.article_id = any(array(select p.id from ({pageSql}) p))
+            order by at.article_id, at.position
+            """, args, cancellationToken: ct));
+        var rows = (await results.ReadAsync<CardRow>()).AsList();
+        var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
+        return rows.Select(r => (r.ToCard(tags.TagsOf(r.Id), siteUrl), r.Score)).ToList();
+    }
+
     /// <summary>Whole articles with their tags: the article query (FullColumns), then one query for all their tags.</summary>
     public static async Task<List<Article>> LoadArticlesAsync(NpgsqlConnection connection, string sql, object args, string siteUrl, CancellationToken ct)
     {

@@ -93,6 +93,16 @@ internal static class ArticleSql
         limit @limit
         """;
 
+    // The curated cards of a visible article, as RelatedBySlug shows them when they fill the limit.
+    public const string CuratedBySlug = """
+        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, 'curated' as kind, null as reason
+        from related_links r
+        join visible_articles v on v.id = r.related_id
+        where r.article_id = (select id from visible_articles where slug = @slug)
+        order by r.position
+        limit @limit
+        """;
+
     public const string VisibleBySlug = $"select {FullColumns} from visible_articles a where a.slug = @slug";
 
     public const string TagsOfVisibleSlug = """
@@ -243,6 +253,10 @@ internal static class ArticleSql
         select id, @id, score from found
         on conflict (article_id, neighbour_id) do update set score = excluded.score;
         """;
+
+    // The words of their titles that search-as-you-type completes (migration 0035), as status, publish time and title
+    // now stand: every recorded change runs it (ArticleWriter.RecordAsync), the scheduler's announcements included.
+    public const string RefreshSuggestions = "select suggestions_refresh(@ids)";
 
     public const string KnownArticleIds = "select id from articles where id = any(@ids)";
 

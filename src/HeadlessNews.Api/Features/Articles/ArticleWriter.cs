@@ -187,12 +187,16 @@ internal sealed class ArticleWriter(
         : cache.InvalidateAsync([.. ids.Select(SurrogateKeys.Article), SurrogateKeys.Lists, SurrogateKeys.Related]);
 
     /// <summary>
-    /// Records changes in the write's transaction: a revision for each that names one, and for each the webhook
-    /// event and change-feed entry its visibility before and after call for (none for an article that was not public
-    /// and is not public now). One article or a whole import batch, in a few set-based statements.
+    /// Records changes in the write's transaction: the article's search-as-you-type words, a revision for each that
+    /// names one, and for each the webhook event and change-feed entry its visibility before and after call for (none
+    /// for an article that was not public and is not public now). One article or a whole import batch, in a few
+    /// set-based statements.
     /// </summary>
     public static async Task RecordAsync(NpgsqlConnection connection, NpgsqlTransaction tx, IReadOnlyList<ArticleChange> changes, Actor actor, CancellationToken ct)
     {
+        if (changes.Count > 0)
+            await connection.ExecuteAsync(new CommandDefinition(ArticleSql.RefreshSuggestions,
+                new { ids = changes.Select(c => c.Article.Id).Distinct().ToArray() }, tx, cancellationToken: ct));
         var revised = changes.Where(c => c.RevisionAction is not null).Select(c => (c.Article, c.RevisionAction!)).ToList();
         if (revised.Count > 0)
             await RevisionLog.RecordAsync(connection, tx, revised, actor, ct);

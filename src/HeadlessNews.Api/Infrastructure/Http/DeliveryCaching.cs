@@ -148,7 +148,8 @@ internal sealed class DeliveryCacheFilter(
     {
         var http = context.HttpContext;
         var settings = options.Value;
-        var key = CacheKey(http);
+        // Hashing the canonical request only serves the in-process cache.
+        var key = settings.InProcessSeconds > 0 ? CacheKey(http) : "";
 
         Dictionary<string, HashSet<string>?>? selection = null;
         var sparse = http.GetEndpoint()?.Metadata.GetMetadata<SparseFieldsMetadata>();

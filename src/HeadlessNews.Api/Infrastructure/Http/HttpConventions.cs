@@ -25,7 +25,9 @@ internal static class HttpConventions
 
         ValidatorOptions.Global.DisplayNameResolver = (_, member, _) => member is null ? null : JsonNamingPolicy.CamelCase.ConvertName(member.Name);
         ValidatorOptions.Global.LanguageManager.Enabled = false;
-        builder.Services.AddValidatorsFromAssemblyContaining<Program>(includeInternalTypes: true);
+        // Singletons: a validator holds only its rules (FluentValidation's validators are thread-safe), so each
+        // request does not build its rule set again; the one validator with a dependency takes a singleton.
+        builder.Services.AddValidatorsFromAssemblyContaining<Program>(ServiceLifetime.Singleton, includeInternalTypes: true);
 
         builder.WebHost.ConfigureKestrel((ctx, kestrel) =>
             kestrel.Limits.MaxRequestBodySize = ctx.Configuration.GetValue(

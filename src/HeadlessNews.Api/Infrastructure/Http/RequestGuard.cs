@@ -22,8 +22,10 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HeadlessNewsOp
             await Results.Problem(statusCode: p.Status, title: p.Title, detail: p.Detail).ExecuteAsync(context);
         else
             await next(context);
-        logger.LogInformation("{Method} {Path} {Status} {Elapsed:0.0}ms", context.Request.Method, context.Request.Path,
-            context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        // Checked first: the arguments are boxed into an array before the logger could say it is off.
+        if (logger.IsEnabled(LogLevel.Information))
+            logger.LogInformation("{Method} {Path} {Status} {Elapsed:0.0}ms", context.Request.Method, context.Request.Path,
+                context.Response.StatusCode, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     // Field: the query parameter at fault, for 400s, so they carry per-field errors like every other 400.

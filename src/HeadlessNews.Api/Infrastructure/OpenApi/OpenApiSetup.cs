@@ -63,16 +63,21 @@ internal static class OpenApiSetup
 
     public static void UseOpenApiDocument(this WebApplication app)
     {
-        app.UseSwagger(o =>
+        // Only requests for the document or its UI go through these two: their route templates and regular
+        // expressions otherwise ran for every delivery request.
+        app.UseWhen(http => http.Request.Path.StartsWithSegments("/openapi") || http.Request.Path.StartsWithSegments("/docs"), docs =>
         {
-            o.RouteTemplate = "openapi/{documentName}.{extension:regex(^(json|ya?ml)$)}";
-            // 3.1's schemas are JSON Schema: null is a type, so nullable members validate and generate the same everywhere.
-            o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
-        });
-        app.UseSwaggerUI(o =>
-        {
-            o.RoutePrefix = "docs";
-            o.SwaggerEndpoint(DocumentPath, "HeadlessNews API v1");
+            docs.UseSwagger(o =>
+            {
+                o.RouteTemplate = "openapi/{documentName}.{extension:regex(^(json|ya?ml)$)}";
+                // 3.1's schemas are JSON Schema: null is a type, so nullable members validate and generate the same everywhere.
+                o.OpenApiVersion = OpenApiSpecVersion.OpenApi3_1;
+            });
+            docs.UseSwaggerUI(o =>
+            {
+                o.RoutePrefix = "docs";
+                o.SwaggerEndpoint(DocumentPath, "HeadlessNews API v1");
+            });
         });
     }
 

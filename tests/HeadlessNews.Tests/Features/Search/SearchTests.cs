@@ -101,6 +101,88 @@ public sealed class SearchTests : ApiTestBase
         await AssertProblemAsync(await Anonymous.GetAsync("/api/v1/search/suggest?q=a&limit=0"), HttpStatusCode.BadRequest);
     }
 
+    private async Task<string[]> SuggestedArticlesAsync(string q) =>
+        (await Anonymous.GetFromJsonAsync<JsonNode>($"/api/v1/search/suggest?q={Uri.EscapeDataString(q)}"))!["items"]!.AsArray()
+            .Where(i => i!["kind"]!.ToString() == "article").Select(i => i!["slug"]!.ToString()).ToArray();
+
+    private async Task PublishTitledAsync(string slug, string title, DateTimeOffset at)
+    {
+        var (id, version) = await CreateArticleAsync(slug, extra: new { title });
+        await PublishAsync(id, version, at);
+    }
+
+    [Test]
+    public async Task SuggestionsRankAnExactTitleFirstThenTitlesStartingWithWhatWasTypedThenTitlesHoldingTheWords()
+    {
+        var now = DateTimeOffset.UtcNow;
+        // Newest first on the page, so the ranking, not the publish time, must put them in this order.
+        await PublishTitledAsync("strike-at-the-harbour", "Strike at the harbour", now.AddMinutes(-1));
+        await PublishTitledAsync("harbour-strike-ends", "Harbour strike ends after talks", now.AddMinutes(-2));
+        await PublishTitledAsync("harbour-strike", "Harbour strike", now.AddMinutes(-3));
+        await PublishTitledAsync("harbour-fees", "Harbour fees rise", now.AddMinutes(-4));
+
+        Assert.That(await SuggestedArticlesAsync("Harbour strike"), Is.EqualTo(new[] { "harbour-strike", "harbour-strike-ends", "strike-at-the-harbour" }));
+        Assert.That(await SuggestedArticlesAsync("harbour stri"), Is.EqualTo(new[] { "harbour-strike-ends", "harbour-strike", "strike-at-the-harbour" }),
+            "the last word may be unfinished: no title is exactly that, so the titles that start so come newest first");
+    }
+
+    [Test]
+    public async Task SuggestionsRankTitlesStartingWithTheTypedWordAboveNewerTitlesHoldingItAndTyposLast()
+    {
+        var now = DateTimeOffset.UtcNow;
+        await PublishTitledAsync("towns-brace-for-floods", "Towns brace for floods", now.AddMinutes(-1));
+        await PublishTitledAsync("floodwater-reaches-the-square", "Floodwater reaches the square", now.AddMinutes(-2));
+        await PublishTitledAsync("floods-close-roads", "Floods close roads", now.AddMinutes(-3));
+
+        Assert.That(await SuggestedArticlesAsync("flood"), Is.EqualTo(new[] { "floodwater-reaches-the-square", "floods-close-roads", "towns-brace-for-floods" }),
+            "titles that start with the word, newest first, then the newer title that holds it later");
+        Assert.That(await SuggestedArticlesAsync("floods"), Is.EqualTo(new[] { "floods-close-roads", "towns-brace-for-floods" }));
+        Assert.That(await SuggestedArticlesAsync("flods"), Does.Contain("floods-close-roads").And.Contain("towns-brace-for-floods"),
+            "one letter missing still finds the word");
+    }
+
+    [Test]
+    public async Task ASuggestedTitleFollowsEditsAndLeavesWithUnpublishOrDelete()
+    {
+        var (id, version) = await CreateArticleAsync("pier-repairs", extra: new { title = "Pier repairs begin" });
+        version = await PublishAsync(id, version);
+        Assert.That(await SuggestedArticlesAsync("pier"), Is.EqualTo(new[] { "pier-repairs" }));
+
+        var edited = await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/articles/{id}", new { slug = "pier-repairs", title = "Jetty repairs begin", summary = "Work starts.", bodyMarkdown = "Text." }, version);
+        Assert.That(edited.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SuggestedArticlesAsync("pier"), Is.Empty);
+        Assert.That(await SuggestedArticlesAsync("jett"), Is.EqualTo(new[] { "pier-repairs" }));
+
+        var unpublished = await SendAsync(Admin, HttpMethod.Post, $"/api/v1/manage/articles/{id}/unpublish", null, (await ReadJsonAsync(edited))["version"]!.GetValue<int>());
+        Assert.That(unpublished.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SuggestedArticlesAsync("jett"), Is.Empty);
+        Assert.That(await SqlAsync<long>("select count(*) from suggestion_words where article_id = @id", new { id }), Is.Zero);
+
+        await PublishTitledAsync("jetty-closed", "Jetty closed", DateTimeOffset.UtcNow);
+        Assert.That(await SuggestedArticlesAsync("jett"), Is.EqualTo(new[] { "jetty-closed" }));
+        var other = await SqlAsync<Guid>("select id from articles where slug = 'jetty-closed'");
+        var current = (await ReadJsonAsync(await Admin.GetAsync($"/api/v1/manage/articles/{other}")))["version"]!.GetValue<int>();
+        Assert.That((await SendAsync(Admin, HttpMethod.Delete, $"/api/v1/manage/articles/{other}", null, current)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(await SuggestedArticlesAsync("jett"), Is.Empty);
+        Assert.That(await SqlAsync<long>("select count(*) from suggestion_words"), Is.Zero);
+    }
+
+    [Test]
+    public async Task AScheduledTitleIsSuggestedOnlyOnceItsTimeHasCome()
+    {
+        var (id, version) = await CreateArticleAsync("lighthouse-sale", extra: new { title = "Lighthouse sale agreed" });
+        await PublishAsync(id, version, DateTimeOffset.UtcNow.AddDays(1));
+        Assert.That(await SuggestedArticlesAsync("lighthouse"), Is.Empty);
+        Assert.That(await SuggestedArticlesAsync("lighthouse sale agreed"), Is.Empty);
+
+        // Its time comes (moved in the database, as the API cannot); the scheduler announces it and so refreshes it.
+        await SqlAsync<int>("update articles set published_at = now() - interval '1 second' where id = @id returning 1", new { id });
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await SqlAsync<string>("select status from articles where id = @id", new { id }) != "published" && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.That(await SuggestedArticlesAsync("lighthouse"), Is.EqualTo(new[] { "lighthouse-sale" }));
+    }
+
     [Test]
     public async Task HostileSearchInputGivesResultsOrA400NeverA500()
     {
