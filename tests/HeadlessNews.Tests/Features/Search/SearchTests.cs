@@ -167,7 +167,7 @@ public sealed class SearchTests : ApiTestBase
         Assert.That(await SqlAsync<long>("select count(*) from suggestion_words"), Is.Zero);
     }
 
-    [Test]
+    [Test, RunsInBackground(Background.Scheduler)]
     public async Task AScheduledTitleIsSuggestedOnlyOnceItsTimeHasCome()
     {
         var (id, version) = await CreateArticleAsync("lighthouse-sale", extra: new { title = "Lighthouse sale agreed" });
