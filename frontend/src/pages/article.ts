@@ -1,7 +1,8 @@
 // An article page, from one request: headline, standfirst, body with its sections, the AI disclosure with its
-// sources, tags, notes, four related cards and the (sign-in only) comments area.
+// sources, tags, notes, four related cards and the conversation (conversation.ts).
 import { whole } from "../api/client";
 import { api, articleHref, el, formatDate, showError, tagHref } from "./common";
+import { conversation } from "./conversation";
 
 const slug = new URLSearchParams(location.search).get("slug") ?? "";
 const main = document.querySelector<HTMLElement>("main")!;
@@ -40,8 +41,7 @@ if (error || !article) {
     el("section", { className: "related", id: "related" }, el("h2", {}, "Related articles"),
       el("ul", {}, ...article.related.map((r) => el("li", { className: "card" },
         el("a", { href: articleHref(r.slug), className: "card-title" }, r.title), el("p", { className: "card-summary" }, r.summary ?? ""))))),
-    el("section", { className: "comments", id: "comments" }, el("h2", {}, "Comments"),
-      el("p", {}, "Share your view on this story. "), el("p", {}, el("a", { href: "#sign-in" }, "Sign in"), " to join the conversation.")));
+    conversation(article.slug, article.comments.open, article.comments.count));
   main.replaceChildren(el("article", {}, ...parts));
 }
 document.body.dataset.ready = "true";

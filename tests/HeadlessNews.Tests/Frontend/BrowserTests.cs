@@ -9,7 +9,8 @@ namespace HeadlessNews.Tests.Frontend;
 /// <summary>
 /// The reference front end (frontend/public, built with the generated client) in headless Chromium, Debian's
 /// package driven by Playwright (no browser download), served from its own origin and calling the API on
-/// another: cross-origin, as a real site would. Screenshots are attached to the test results.
+/// another: cross-origin, as a real site would. The API runs in Development with the dev sign-in on, so readers sign
+/// in through the page as a developer would (POST /dev/reader-token). Screenshots are attached to the test results.
 /// </summary>
 public sealed class BrowserTests : ApiTestBase
 {
@@ -29,7 +30,7 @@ public sealed class BrowserTests : ApiTestBase
         await FrontendFolder.PrepareAsync();
         _playwright = await Playwright.CreateAsync();
         _browser = await _playwright.Chromium.LaunchAsync(new() { ExecutablePath = Chromium, Headless = true, Args = ["--no-sandbox"] });
-        _api = LiveApi.Start();
+        _api = LiveApi.Start(new Dictionary<string, string?> { ["HeadlessNews:Readers:DevSignIn"] = "true" }, environment: "Development");
 
         // The server scripts/run-frontend.sh runs, on a free port: the tests open the URL it prints, as a newcomer would.
         _site = Process.Start(new ProcessStartInfo("node", ["serve.mjs", "0", _api.BaseUrl])
@@ -56,8 +57,13 @@ public sealed class BrowserTests : ApiTestBase
         await _api.DisposeAsync();
     }
 
+    // The loader is scoped (Development checks that it is not taken from the root provider).
     [SetUp]
-    public Task LoadDemoAsync() => _api.Services.GetRequiredService<DemoContentLoader>().LoadAsync(CancellationToken.None);
+    public async Task LoadDemoAsync()
+    {
+        await using var scope = _api.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<DemoContentLoader>().LoadAsync(CancellationToken.None);
+    }
 
     private async Task<IPage> OpenAsync(string path)
     {
@@ -68,12 +74,33 @@ public sealed class BrowserTests : ApiTestBase
 
     private async Task<IPage> OpenUrlAsync(string url)
     {
+        // Each page is a browser context of its own: no storage (no reader signed in) and no HTTP cache shared.
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 900 } });
         var response = await page.GotoAsync(url);
         Assert.That(response!.Headers["content-type"], Does.StartWith("text/html"), url);
         await page.WaitForSelectorAsync("body[data-ready=true]");
         return page;
     }
+
+    /// <summary>The article page with its conversation loaded (the thoughts and the reader's own held comments).</summary>
+    private async Task<IPage> OpenConversationAsync()
+    {
+        var page = await OpenAsync($"article.html?slug={Lead}");
+        await page.WaitForSelectorAsync("#comments[data-loaded=true]");
+        return page;
+    }
+
+    /// <summary>Signs in with the page's (development) sign-in form; the page reloads signed in.</summary>
+    private static async Task SignInAsync(IPage page, string name)
+    {
+        await page.FillAsync("#reader-name", name);
+        await page.ClickAsync("#sign-in button[type=submit]");
+        await page.WaitForSelectorAsync("#write");
+        await page.WaitForSelectorAsync("#comments[data-loaded=true]");
+        Assert.That(await page.InnerTextAsync("#comments"), Does.Contain($"Signed in as {name}"));
+    }
+
+    private static ILocator Thought(IPage page, string text) => page.Locator("#thoughts > li.thought", new() { HasText = text });
 
     private static async Task ScreenshotAsync(IPage page, string name)
     {
@@ -183,5 +210,102 @@ public sealed class BrowserTests : ApiTestBase
         var metas = await tagPage.Locator("#articles .card-meta").AllInnerTextsAsync();
         Assert.That(metas, Is.Not.Empty.And.All.Contain("Ukraine"));
         await ScreenshotAsync(tagPage, "tag");
+    }
+
+    [Test]
+    public async Task AReaderSignsInPostsAndAnotherRepliesAndReports()
+    {
+        var page = await OpenConversationAsync();
+        var anonymous = await page.InnerTextAsync("#comments");
+        Assert.That(anonymous, Does.Contain("Share your thoughts").And.Contain("Sign in to join the conversation"));
+        Assert.That(await page.Locator("#write").CountAsync(), Is.Zero, "no form before signing in");
+
+        await SignInAsync(page, "Ana Lindqvist");
+        await page.FillAsync("#write textarea", "The guarantees matter more than the map.\nSee https://example.org/guarantees <b>now</b>");
+        await page.ClickAsync("#write button[type=submit]");
+        await Thought(page, "matter more than the map").WaitForAsync();
+        Assert.That(await page.InnerTextAsync("#comment-status"), Does.Contain("up"));
+
+        // Anyone sees it, from the API: plain text stays text, the link is a nofollow link.
+        var reader = await OpenConversationAsync();
+        var posted = Thought(reader, "matter more than the map");
+        Assert.That(await posted.Locator(".byline").InnerTextAsync(), Does.Contain("Ana Lindqvist"));
+        Assert.That(await posted.Locator(".text").InnerTextAsync(), Does.Contain("<b>now</b>"));
+        Assert.That(await posted.Locator(".text a").GetAttributeAsync("rel"), Is.EqualTo("nofollow ugc"));
+        Assert.That(await posted.Locator("button.reply").CountAsync(), Is.Zero, "no reply button for someone not signed in");
+
+        await SignInAsync(reader, "Ben Okafor");
+        var target = Thought(reader, "matter more than the map");
+        await target.Locator("button.reply").ClickAsync();
+        await target.Locator(".reply-form textarea").FillAsync("Agreed, though the front line will not wait.");
+        await target.Locator(".reply-form button[type=submit]").ClickAsync();
+        await target.Locator(".replies li", new() { HasText = "front line will not wait" }).WaitForAsync();
+
+        await target.Locator("button.report").First.ClickAsync();
+        await target.Locator(".report-form select").SelectOptionAsync("off-topic");
+        await target.Locator(".report-form button[type=submit]").ClickAsync();
+        await target.Locator(".reported").WaitForAsync();
+        Assert.That(await target.Locator(".reported").InnerTextAsync(), Does.StartWith("Reported"));
+        await ScreenshotAsync(reader, "conversation");
+
+        // The API agrees: the reply is public under the comment, and the report reached the moderators' queue.
+        var comments = System.Text.Json.Nodes.JsonNode.Parse(await Anonymous.GetStringAsync($"/api/v1/articles/{Lead}/comments"))!["items"]!.AsArray();
+        var top = comments.Single(c => c!["author"]!["displayName"]!.GetValue<string>() == "Ana Lindqvist")!;
+        Assert.That(top["replyCount"]!.GetValue<int>(), Is.EqualTo(1));
+        Assert.That(top["replies"]![0]!["author"]!["displayName"]!.GetValue<string>(), Is.EqualTo("Ben Okafor"));
+        var reported = (await ReadJsonAsync(await Admin.GetAsync("/api/v1/manage/comments?status=reported")))["items"]!.AsArray();
+        Assert.That(reported.Select(c => (c!["id"]!.GetValue<string>(), c["openReports"]!.GetValue<int>())),
+            Is.EqualTo(new[] { (top["id"]!.GetValue<string>(), 1) }));
+
+        // Reporting the same comment again is answered, not repeated.
+        await target.Locator("button.report").First.ClickAsync();
+        await target.Locator(".report-form button[type=submit]").ClickAsync();
+        await target.Locator(".reported", new() { HasText = "already" }).WaitForAsync();
+
+        // A newcomer sees the reply under its comment.
+        var later = await OpenConversationAsync();
+        Assert.That(await Thought(later, "matter more than the map").Locator(".replies").InnerTextAsync(), Does.Contain("Ben Okafor").And.Contain("front line will not wait"));
+    }
+
+    [Test]
+    public async Task AHeldCommentAwaitsModerationAndAppearsOnceAModeratorApprovesIt()
+    {
+        var policy = await SendAsync(Admin, HttpMethod.Put, "/api/v1/manage/comments/settings",
+            new { preModeration = "all", trustedAfter = 1, bannedWords = Array.Empty<string>(), suspectWords = Array.Empty<string>(), maxLinks = 3, autoCloseAfterDays = (int?)null });
+        Assert.That(policy.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), await policy.Content.ReadAsStringAsync());
+
+        var page = await OpenConversationAsync();
+        await SignInAsync(page, "Cleo Marsh");
+        await page.FillAsync("#write textarea", "Who pays for the guarantees, and for how long?");
+        await page.ClickAsync("#write button[type=submit]");
+        var held = page.Locator("#pending li.thought", new() { HasText = "Who pays for the guarantees" });
+        await held.WaitForAsync();
+        Assert.That(await held.InnerTextAsync(), Does.Contain("Awaiting moderation"));
+        Assert.That(await Thought(page, "Who pays for the guarantees").CountAsync(), Is.Zero);
+
+        // Still shown to its author after a reload (from their own comments), and to no one else.
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("#comments[data-loaded=true]");
+        Assert.That(await page.Locator("#pending li.thought", new() { HasText = "Who pays for the guarantees" }).InnerTextAsync(), Does.Contain("Awaiting moderation"));
+        await ScreenshotAsync(page, "conversation-held");
+        var stranger = await OpenConversationAsync();
+        Assert.That(await stranger.InnerTextAsync("#comments"), Does.Not.Contain("Who pays for the guarantees"));
+
+        // A moderator approves it through the management API of the app the page talks to (which purges its caches).
+        var queue = (await ReadJsonAsync(await Admin.GetAsync("/api/v1/manage/comments?status=pending")))["items"]!.AsArray();
+        var id = queue.Single(c => c!["body"]!.GetValue<string>().Contains("Who pays"))!["id"]!.GetValue<string>();
+        using (var moderator = new HttpClient { BaseAddress = new Uri(_api.BaseUrl) })
+        {
+            moderator.DefaultRequestHeaders.Authorization = new("Bearer", HeadlessNewsApiFactory.BootstrapAdminKey);
+            using var approved = await moderator.PostAsync($"/api/v1/manage/comments/{id}/approve", null);
+            Assert.That(approved.StatusCode, Is.EqualTo(System.Net.HttpStatusCode.OK), await approved.Content.ReadAsStringAsync());
+        }
+
+        var everyone = await OpenConversationAsync();
+        Assert.That(await Thought(everyone, "Who pays for the guarantees").Locator(".byline").InnerTextAsync(), Does.Contain("Cleo Marsh"));
+        await page.ReloadAsync();
+        await page.WaitForSelectorAsync("#comments[data-loaded=true]");
+        Assert.That(await page.Locator("#pending li").CountAsync(), Is.Zero);
+        Assert.That(await Thought(page, "Who pays for the guarantees").CountAsync(), Is.EqualTo(1));
     }
 }

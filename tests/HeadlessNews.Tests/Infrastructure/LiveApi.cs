@@ -18,7 +18,7 @@ internal sealed class LiveApi : IAsyncDisposable
         BaseUrl = baseUrl;
     }
 
-    public static LiveApi Start(IDictionary<string, string?>? settings = null, Background background = Background.None)
+    public static LiveApi Start(IDictionary<string, string?>? settings = null, Background background = Background.None, string environment = "Production")
     {
         var port = WebhookReceiver.FreePort();
         // Its own URL is the public one, so the demo images it names are the ones it serves.
@@ -26,7 +26,7 @@ internal sealed class LiveApi : IAsyncDisposable
         {
             ["HeadlessNews:PublicApiUrl"] = $"http://127.0.0.1:{port}",
         };
-        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString, values, background);
+        var factory = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString, values, background, environment);
         factory.UseKestrel(options => options.Listen(System.Net.IPAddress.Loopback, port));
         factory.StartServer();
         return new LiveApi(factory, $"http://127.0.0.1:{port}");
