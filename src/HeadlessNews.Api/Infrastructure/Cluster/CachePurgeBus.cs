@@ -12,8 +12,26 @@ namespace HeadlessNews.Api.Infrastructure.Cluster;
 /// primary's WAL position at the time, which the receivers need before they read from a standby again (ReplicaState).
 /// The message is "origin lsn key key …" on the channel headlessnews_purge.
 /// </summary>
-internal sealed class CachePurgeBus(NpgsqlDataSource db, ReplicaState replica, ILogger<CachePurgeBus> logger)
+internal sealed class CachePurgeBus(CachePurgeBus.Pool pool, ReplicaState replica, ILogger<CachePurgeBus> logger)
 {
+    /// <summary>
+    /// Connections of the bus's own. Writers announce after committing, often with their own pooled connection still
+    /// open: taking the announcement's connection from the same pool let a burst of writes hold every connection while
+    /// each waited for one more.
+    /// </summary>
+    internal sealed class Pool(NpgsqlDataSource source) : IAsyncDisposable
+    {
+        public NpgsqlDataSource Source { get; } = source;
+
+        public static void Configure(NpgsqlConnectionStringBuilder connection)
+        {
+            connection.MaxPoolSize = 2;
+            connection.MinPoolSize = 0;
+        }
+
+        public ValueTask DisposeAsync() => Source.DisposeAsync();
+    }
+
     public const string Channel = "headlessnews_purge";
 
     // NOTIFY payloads must stay under 8000 bytes; more keys than this become a purge of everything.
@@ -30,7 +48,7 @@ internal sealed class CachePurgeBus(NpgsqlDataSource db, ReplicaState replica, I
             joined = SurrogateKeys.All;
         try
         {
-            await using var connection = await db.OpenConnectionAsync();
+            await using var connection = await pool.Source.OpenConnectionAsync();
             // The write position, not the insert position: with synchronous_commit on, the write is in it, and an idle
             // standby reports the same position once it has replayed everything.
             var lsn = ReplicaState.Parse(await connection.ExecuteScalarAsync<string>(
