@@ -3,8 +3,8 @@
 # Loads ARTICLES articles (the archive generator) and COMMENTS reader comments into a local PostgreSQL
 # (.data/conversation-postgres), BUSY of them top-level under one busy article (bench-000000) with REPLIES replies
 # each on its newest hundred, the rest spread over the other articles; then runs wrk against the first page of the
-# busy article's comments (in-process cache off, so each request reads PostgreSQL). Posting (MODE=post in
-# conversation.lua) is not run yet: under wrk it stalled after a few comments, not yet understood.
+# busy article's comments (in-process cache off, so each request reads PostgreSQL), then posts new comments to it
+# (MODE=post in conversation.lua), all as one reader: the worst case, as every post by a reader is serialized.
 # Knobs: ARTICLES=2000 COMMENTS=1000000 BUSY=100000 REPLIES=5 READERS=20000 DURATION=10s CONNECTIONS=32 POOL=4
 # Ports: BENCH_PG_PORT=55610, BENCH_HTTP_PORT=55620.
 set -euo pipefail
@@ -85,3 +85,4 @@ echo "| scenario ($CONNECTIONS connections, $DURATION) | req/s | p50 ms | p99 ms
 echo "|---|---|---|---|---|"
 run "first page of the busy article's comments" get "$comments"
 run "first page, oldest first" get "$comments?sort=oldest"
+run "post a comment (one reader)" post "$comments"
