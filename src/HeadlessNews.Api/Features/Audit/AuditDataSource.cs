@@ -7,16 +7,4 @@ namespace HeadlessNews.Api.Features.Audit;
 /// The audit trail's own small pool: a burst of writes that takes every connection of the main pool must not keep
 /// the trail from recording them (entries written after the answer, from the main pool, used to be dropped).
 /// </summary>
-internal sealed class AuditDataSource(NpgsqlDataSource source) : IAsyncDisposable
-{
-    public NpgsqlDataSource Source { get; } = source;
-
-    public static void Configure(NpgsqlConnectionStringBuilder connection)
-    {
-        connection.MaxPoolSize = 2;
-        connection.MinPoolSize = 0;
-        connection.Timeout = Math.Max(connection.Timeout, 15);
-    }
-
-    public ValueTask DisposeAsync() => Source.DisposeAsync();
-}
+internal sealed class AuditDataSource(NpgsqlDataSource source) : OwnPool(source);

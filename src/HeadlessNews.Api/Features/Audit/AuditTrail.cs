@@ -156,7 +156,7 @@ internal static class AuditSetup
 {
     public static void AddAuditTrail(this IServiceCollection services)
     {
-        services.AddSingleton(sp => new AuditDataSource(DatabaseExtensions.BuildDataSource(sp, AuditDataSource.Configure)));
+        services.AddSingleton(sp => new AuditDataSource(DatabaseExtensions.BuildDataSource(sp, OwnPool.Configure)));
         services.AddSingleton<AuditMiddleware>();
     }
 }

@@ -19,18 +19,7 @@ internal sealed class CachePurgeBus(CachePurgeBus.Pool pool, ReplicaState replic
     /// open: taking the announcement's connection from the same pool let a burst of writes hold every connection while
     /// each waited for one more.
     /// </summary>
-    internal sealed class Pool(NpgsqlDataSource source) : IAsyncDisposable
-    {
-        public NpgsqlDataSource Source { get; } = source;
-
-        public static void Configure(NpgsqlConnectionStringBuilder connection)
-        {
-            connection.MaxPoolSize = 2;
-            connection.MinPoolSize = 0;
-        }
-
-        public ValueTask DisposeAsync() => Source.DisposeAsync();
-    }
+    internal sealed class Pool(NpgsqlDataSource source) : OwnPool(source);
 
     public const string Channel = "headlessnews_purge";
 

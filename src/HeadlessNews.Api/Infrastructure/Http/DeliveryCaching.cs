@@ -326,7 +326,7 @@ internal static class DeliveryCaching
         });
         services.AddHybridCache();
         services.AddSingleton<DeliveryCacheInvalidator>();
-        services.AddSingleton(sp => new CachePurgeBus.Pool(DatabaseExtensions.BuildDataSource(sp, CachePurgeBus.Pool.Configure)));
+        services.AddSingleton(sp => new CachePurgeBus.Pool(DatabaseExtensions.BuildDataSource(sp, OwnPool.Configure)));
         services.AddSingleton<CachePurgeBus>();
         services.AddSingleton<CachePurgeListener>();
         services.AddHostedService(sp => sp.GetRequiredService<CachePurgeListener>());
