@@ -10,8 +10,9 @@
      Retry-After, reads 200; then everything must recover without restarting anything.
 Arguments: edge api1 api2 admin-key. Knob: PER_PHASE=500 (creates in phase 1), SLUGS=100000 (bench-NNNNNN articles).
 """
-import http.client, http.server, json, os, random, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
+import http.client, json, os, random, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
 from concurrent.futures import ThreadPoolExecutor
+from webhook_receiver import Receiver
 
 EDGE, API1, API2, KEY = sys.argv[1:5]
 CLUSTER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "run-cluster.sh")
@@ -37,31 +38,6 @@ def cluster(*args):
     subprocess.run([CLUSTER, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
-class Receiver:
-    def __init__(self):
-        self.ids, self.calls, self.lock = {}, 0, threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                with receiver.lock:
-                    receiver.calls += 1
-                    receiver.ids.setdefault(self.headers["webhook-id"], body["data"]["article"]["id"])
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-
 class Readers:
     """Threads reading random articles from the given bases until stopped; counts answers by status."""
 
@@ -75,12 +51,14 @@ class Readers:
             base = random.choice(self.bases)
             status = request(base, "GET", f"/api/v1/articles/bench-{random.randrange(SLUGS):06d}", timeout=10, key=False)[0]
             with self.lock:
-                self.statuses[status] = self.statuses.get(status, 0) + 1
+                by_base = self.statuses.setdefault("edge" if base == EDGE else "direct", {})
+                by_base[status] = by_base.get(status, 0) + 1
 
     def finish(self):
+        """Answers by status, through the edge and straight at the instances: "edge: 200x1000; direct: 200x990, 503x1"."""
         self.stop = True
         [t.join() for t in self.threads]
-        return self.statuses
+        return "; ".join(f"{where}: {summary(self.statuses[where])}" for where in ("edge", "direct") if where in self.statuses)
 
 
 def summary(statuses):
@@ -150,7 +128,7 @@ print(f"  acknowledged creates {len(acknowledged)} of {PER_PHASE}; write answers
 print(f"  acknowledged writes lost: {len(lost)}; written twice: {twice}")
 print(f"  published {len(published)}; article.published events received for {len(published & set(receiver.ids.values()))} of them "
       f"({receiver.calls} deliveries, {len(receiver.ids)} distinct event ids)")
-print(f"  reads through the edge meanwhile: {summary(reads)}")
+print(f"  reads meanwhile: {reads}")
 
 # --- 2. the standby stopped and restarted under reads -----------------------------------------------------------------
 print("== 2. the standby stopped for 5 s, then started, under reads straight at both instances")
@@ -160,7 +138,7 @@ cluster("stop-standby")
 time.sleep(5)
 cluster("start-standby")
 time.sleep(4)
-print(f"  reads: {summary(readers.finish())}")
+print(f"  reads: {readers.finish()}")
 
 # --- 3. the primary stopped -------------------------------------------------------------------------------------------
 print("== 3. the primary stopped for 8 s under reads (direct and through the edge) and writes through the edge")
@@ -204,4 +182,4 @@ if state["first_ok_after"]:
     print(f"  writes succeed again {state['first_ok_after'] - state['up_at']:.2f} s after the primary was started (no restarts)")
 else:
     print("  writes did NOT recover within 30 s")
-print(f"  reads (direct and edge): {summary(reads)}")
+print(f"  reads: {reads}")

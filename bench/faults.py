@@ -10,8 +10,9 @@ answer 410, and then:
 It prints: acknowledged writes lost, duplicates, stuck keys (a retry refused with 409 after the claim's lease), 5xx
 other than 503, seconds until writes succeed again after each fault, and webhook events lost per receiver.
 """
-import http.client, http.server, json, os, signal, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
+import http.client, json, os, signal, subprocess, sys, threading, time, urllib.error, urllib.request, uuid
 from concurrent.futures import ThreadPoolExecutor
+from webhook_receiver import Receiver
 
 API_DLL, CS, PG_DATA, PG_PORT = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 PG_SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "local-postgres.sh")
@@ -33,39 +34,7 @@ def request(method, path, body=None, headers=None, timeout=30):
         return None, b"", {}  # no answer (or half of one): the write is not acknowledged
 
 
-# --- receivers -------------------------------------------------------------------------------------------------
-class Receiver:
-    def __init__(self, name, behaviour):
-        self.name, self.behaviour, self.ids, self.calls, self.lock = name, behaviour, set(), 0, threading.Lock()
-        receiver = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                with receiver.lock:
-                    receiver.calls += 1
-                    calls = receiver.calls
-                status = receiver.behaviour(calls)
-                if status == "hang":
-                    time.sleep(15)
-                    status = 200
-                if 200 <= status < 300:
-                    with receiver.lock:
-                        receiver.ids.add(self.headers["webhook-id"])
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-
+# --- receivers (bench/webhook_receiver.py) -------------------------------------------------------------------
 receivers = [
     Receiver("healthy", lambda n: 200),
     Receiver("fails for its first 40 calls", lambda n: 500 if n <= 40 else 200),

@@ -48,19 +48,43 @@ sub vcl_recv {
 }
 
 sub vcl_backend_fetch {
-    # A connection refused or reset (an instance killed) is tried once more on the other instance.
+    # A retry goes to the instance that did not just fail (the round robin, shared by every fetch, may hand the same
+    # one out again), and to the first one again only on a third attempt.
     if (bereq.retries > 0) {
-        set bereq.backend = apis.backend();
+        if (bereq.http.X-Failed-Backend == "api1") {
+            set bereq.backend = api2;
+        } else {
+            set bereq.backend = api1;
+        }
     }
+    unset bereq.http.X-Failed-Backend;
 }
 
+# Reads are idempotent: one that found no instance to answer (connection refused or reset: an instance killed
+# mid-response, or not yet marked sick by its probe) is tried on the other instance, at most twice more.
 sub vcl_backend_error {
-    if (bereq.retries < 1 && bereq.method == "GET") {
+    if (bereq.retries < 2 && (bereq.method == "GET" || bereq.method == "HEAD")) {
+        set bereq.http.X-Failed-Backend = beresp.backend;
         return (retry);
+    }
+    # A background refresh of an object in grace failed: keep serving the stale object rather than an error.
+    if (bereq.is_bgfetch) {
+        return (abandon);
     }
 }
 
 sub vcl_backend_response {
+    # An instance that answers 5xx to a read (its database connection lost mid-query, shutting down) leaves the read
+    # to the other instance; when that fails too, a stale object in grace is kept rather than replaced by the error.
+    if (beresp.status >= 500 && (bereq.method == "GET" || bereq.method == "HEAD")) {
+        if (bereq.retries < 1) {
+            set bereq.http.X-Failed-Backend = beresp.backend;
+            return (retry);
+        }
+        if (bereq.is_bgfetch) {
+            return (abandon);
+        }
+    }
     # Only what names its surrogate keys can be purged, so only that is cached: an error or a 404 (an article not yet
     # published) is never kept past the write that changes it.
     if (!beresp.http.Surrogate-Key) {

@@ -120,7 +120,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (unknownKeys.WasMissed(hash))
             return AuthenticateResult.Fail("Unknown key.");
         var client = Context.Connection.RemoteIpAddress;
-        if (!unknownKeys.TryStartLookup(client, hash, out var retryAfter))
+        var (may, retryAfter) = await unknownKeys.TryStartLookupAsync(client, hash, Context.RequestAborted);
+        if (!may)
         {
             Context.Items[UnknownKeysRetryAfter] = retryAfter;
             return AuthenticateResult.Fail("Too many unknown keys.");
@@ -135,7 +136,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             unknownKeys.Missed(hash);
             return AuthenticateResult.Fail("Unknown key.");
         }
-        unknownKeys.Found(client, hash);
+        await unknownKeys.FoundAsync(client, hash, Context.RequestAborted);
         return Success(row.Id.ToString(), row.Name, row.Role, row.RequestsPerMinute);
     }
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace HeadlessNews.Api.Infrastructure.Auth;
 
@@ -10,9 +11,12 @@ namespace HeadlessNews.Api.Infrastructure.Auth;
 /// hashes, for <see cref="MissRetention"/>) and refused again without a lookup, and each client address may make
 /// only <see cref="RateLimitOptions.UnknownKeysPerMinute"/> lookups that find nothing; past that its requests with
 /// keys not known to be valid are refused 429 before any lookup. Issued keys are 32 random bytes, so a key missed
-/// here cannot be issued later, and a revoked key only ever goes from found to missing.
+/// here cannot be issued later, and a revoked key only ever goes from found to missing. With
+/// HeadlessNews:RateLimits:Shared the allowance is one bucket for all instances together (SharedRateLimits, the
+/// bucket "unknown-keys:&lt;address&gt;"), like the other limits; while the database cannot be asked, each instance
+/// counts on its own (asked again after 5 s). The remembered keys stay per instance: they only save lookups.
 /// </summary>
-internal sealed class UnknownKeys(IOptions<RateLimitOptions> options)
+internal sealed class UnknownKeys(IOptions<RateLimitOptions> options, SharedRateLimits shared, ILogger<UnknownKeys> logger)
 {
     private static readonly TimeProvider clock = TimeProvider.System;
 
@@ -27,6 +31,7 @@ internal sealed class UnknownKeys(IOptions<RateLimitOptions> options)
     private readonly MemoryCache _found = new(new MemoryCacheOptions { SizeLimit = RememberedKeys });
     private readonly ConcurrentDictionary<string, Allowance> _clients = new();
     private long _lookups;
+    private long _sharedFailedUntil;
 
     /// <summary>How many key lookups reached the database (for tests and the bench).</summary>
     public long Lookups => Interlocked.Read(ref _lookups);
@@ -35,31 +40,64 @@ internal sealed class UnknownKeys(IOptions<RateLimitOptions> options)
 
     /// <summary>
     /// Whether this client may look this key up now. A key found recently always may; any other takes one from the
-    /// client's allowance, given back if the key is found. When it may not, <paramref name="retryAfter"/> says when.
+    /// client's allowance, given back if the key is found. When it may not, RetryAfter says when.
     /// </summary>
-    public bool TryStartLookup(System.Net.IPAddress? address, byte[] hash, out TimeSpan retryAfter)
+    public async Task<(bool May, TimeSpan RetryAfter)> TryStartLookupAsync(System.Net.IPAddress? address, byte[] hash, CancellationToken ct)
     {
-        retryAfter = TimeSpan.Zero;
         if (!_options.Enabled || _options.ExemptLoopback && address is not null && System.Net.IPAddress.IsLoopback(address)
             || _found.TryGetValue(Convert.ToHexString(hash), out _))
-            return Counted(true);
+            return (Counted(true), TimeSpan.Zero);
         var client = Client(address);
+        if (UseShared)
+        {
+            try
+            {
+                var (acquired, _, retryAfterSeconds) = await shared.TryTakeAsync(SharedBucket(client), _options.UnknownKeysPerMinute, ct);
+                return (Counted(acquired), TimeSpan.FromSeconds(retryAfterSeconds));
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+            {
+                SharedFailed(e);
+            }
+        }
         if (_clients.Count >= TrackedClients)
             Forget();
         var allowance = _clients.GetOrAdd(client, _ => new Allowance(_options.UnknownKeysPerMinute, clock.GetTimestamp()));
-        return Counted(allowance.TryTake(_options.UnknownKeysPerMinute, clock, out retryAfter));
+        var may = allowance.TryTake(_options.UnknownKeysPerMinute, clock, out var retryAfter);
+        return (Counted(may), retryAfter);
     }
 
-    public void Found(System.Net.IPAddress? address, byte[] hash)
+    public async Task FoundAsync(System.Net.IPAddress? address, byte[] hash, CancellationToken ct)
     {
         var client = Client(address);
         var id = Convert.ToHexString(hash);
-        if (!_found.TryGetValue(id, out _))
+        if (_found.TryGetValue(id, out _))
+            return;
+        _found.Set(id, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = MissRetention });
+        if (_options.Enabled && UseShared)
         {
-            _found.Set(id, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = MissRetention });
-            if (_clients.TryGetValue(client, out var allowance))
-                allowance.GiveBack(_options.UnknownKeysPerMinute);
+            try
+            {
+                await shared.GiveBackAsync(SharedBucket(client), _options.UnknownKeysPerMinute, ct);
+                return;
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+            {
+                SharedFailed(e);
+            }
         }
+        if (_clients.TryGetValue(client, out var allowance))
+            allowance.GiveBack(_options.UnknownKeysPerMinute);
+    }
+
+    private bool UseShared => _options.Shared && Environment.TickCount64 >= Interlocked.Read(ref _sharedFailedUntil);
+
+    private static string SharedBucket(string client) => "unknown-keys:" + client;
+
+    private void SharedFailed(Exception e)
+    {
+        Interlocked.Exchange(ref _sharedFailedUntil, Environment.TickCount64 + 5000);
+        logger.LogWarning(e, "The shared allowance of unknown keys is unavailable; counting per instance for 5 s");
     }
 
     public void Missed(byte[] hash)

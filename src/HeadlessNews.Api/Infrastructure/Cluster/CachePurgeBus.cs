@@ -10,7 +10,8 @@ namespace HeadlessNews.Api.Infrastructure.Cluster;
 /// Tells every other instance which surrogate keys a committed write made stale, with PostgreSQL's NOTIFY: every
 /// instance already holds a connection to the primary, so there is no broker to run, and a notification carries the
 /// primary's WAL position at the time, which the receivers need before they read from a standby again (ReplicaState).
-/// The message is "origin lsn key key …" on the channel headlessnews_purge.
+/// The message is "origin lsn sent key key …" on the channel headlessnews_purge, sent being the primary's clock at the
+/// time in microseconds since 1970.
 /// </summary>
 internal sealed class CachePurgeBus(CachePurgeBus.Pool pool, ReplicaState replica, ILogger<CachePurgeBus> logger)
 {
@@ -41,7 +42,11 @@ internal sealed class CachePurgeBus(CachePurgeBus.Pool pool, ReplicaState replic
             // The write position, not the insert position: with synchronous_commit on, the write is in it, and an idle
             // standby reports the same position once it has replayed everything.
             var lsn = ReplicaState.Parse(await connection.ExecuteScalarAsync<string>(
-                "select l.lsn from (select pg_current_wal_lsn()::text as lsn) l, pg_notify(@channel, @origin || ' ' || l.lsn || ' ' || @keys)",
+                """
+                select l.lsn
+                from (select pg_current_wal_lsn()::text as lsn, (extract(epoch from clock_timestamp()) * 1000000)::bigint as sent) l,
+                     pg_notify(@channel, @origin || ' ' || l.lsn || ' ' || l.sent || ' ' || @keys)
+                """,
                 new { channel = Channel, origin = Origin, keys = joined }));
             replica.Require(lsn);
             return lsn;
@@ -57,18 +62,27 @@ internal sealed class CachePurgeBus(CachePurgeBus.Pool pool, ReplicaState replic
 
 /// <summary>
 /// Listens for the other instances' purges on a connection of its own outside the pool: raises the WAL position
-/// reads must have, purges this process's cache, then the edge (so a response the edge fetched from this instance
-/// between the writer's purge and this one is purged too). When the connection was lost, everything is purged: what
-/// was said meanwhile was not heard.
+/// reads must have and purges this process's cache. The edge is purged by the writing instance alone (one purge per
+/// write, sent again after HeadlessNews:EdgePurge:RepeatAfterSeconds). That repeat also removes a stale response the
+/// edge fetched from this instance between the writer's first purge and this one, as long as this instance heard the
+/// purge before the repeat: so a purge heard late (more than half of RepeatAfterSeconds after it was sent, by the
+/// primary's clock), or with no repeat configured, is sent to the edge from here too. When the connection was lost,
+/// everything is purged, the edge included: what was said meanwhile was not heard.
 /// </summary>
 internal sealed class CachePurgeListener(
     IConfiguration configuration, CachePurgeBus bus, ReplicaState replica, DeliveryCacheInvalidator cache, EdgePurger edge,
-    ILogger<CachePurgeListener> logger) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<EdgePurgeOptions> edgeOptions, ILogger<CachePurgeListener> logger) : BackgroundService
 {
-    private readonly Channel<string[]> _received = System.Threading.Channels.Channel.CreateUnbounded<string[]>(new UnboundedChannelOptions { SingleReader = true });
+    private sealed record Heard(string[] Keys, bool PurgeEdge);
+
+    private readonly Channel<Heard> _received = System.Threading.Channels.Channel.CreateUnbounded<Heard>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Purges received from other instances since start (diagnostics and tests).</summary>
     public long Received;
+
+    /// <summary>Completes once this instance listens: purges announced before then are not heard (tests wait for it).</summary>
+    public Task Listening => _listening.Task;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -86,16 +100,17 @@ internal sealed class CachePurgeListener(
             {
                 await using var connection = new NpgsqlConnection(connectionString);
                 await connection.OpenAsync(stoppingToken);
-                connection.Notification += (_, e) => Heard(e.Payload);
+                connection.Notification += (_, e) => Hear(e.Payload);
                 await using (var listen = new NpgsqlCommand($"listen {CachePurgeBus.Channel}", connection))
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 if (!first)
                 {
                     await using var position = new NpgsqlCommand("select pg_current_wal_lsn()::text", connection);
                     replica.Require(ReplicaState.Parse((string?)await position.ExecuteScalarAsync(stoppingToken)));
-                    _received.Writer.TryWrite([SurrogateKeys.All]);
+                    _received.Writer.TryWrite(new Heard([SurrogateKeys.All], PurgeEdge: true));
                 }
                 first = false;
+                _listening.TrySetResult();
                 while (true)
                     await connection.WaitAsync(stoppingToken);
             }
@@ -121,13 +136,23 @@ internal sealed class CachePurgeListener(
         await purging;
     }
 
-    private void Heard(string payload)
+    private void Hear(string payload)
     {
         var parts = payload.Split(' ', 3);
         if (parts.Length < 3 || parts[0] == bus.Origin)
             return;
         replica.Require(ReplicaState.Parse(parts[1]));
-        _received.Writer.TryWrite(parts[2].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        var keys = parts[2].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        // An instance of the version before carries no time: it purges the edge itself, so this one need not.
+        var late = false;
+        if (keys.Length > 0 && long.TryParse(keys[0], out var sentMicros))
+        {
+            keys = keys[1..];
+            var repeat = edgeOptions.Value.RepeatAfterSeconds;
+            var heardAfter = DateTime.UtcNow - DateTime.UnixEpoch.AddTicks(sentMicros * 10);
+            late = repeat <= 0 || heardAfter.TotalSeconds > repeat / 2;
+        }
+        _received.Writer.TryWrite(new Heard(keys, late));
     }
 
     private async Task PurgeAsync(CancellationToken stoppingToken)
@@ -137,10 +162,19 @@ internal sealed class CachePurgeListener(
             while (await _received.Reader.WaitToReadAsync(stoppingToken))
             {
                 var keys = new HashSet<string>(StringComparer.Ordinal);
+                var forEdge = new HashSet<string>(StringComparer.Ordinal);
                 while (_received.Reader.TryRead(out var more))
-                    keys.UnionWith(more);
+                {
+                    keys.UnionWith(more.Keys);
+                    if (more.PurgeEdge)
+                        forEdge.UnionWith(more.Keys);
+                }
                 await cache.PurgeLocallyAsync([.. keys]);
-                edge.Enqueue(keys);
+                if (forEdge.Count > 0)
+                {
+                    logger.LogInformation("Purging {Keys} from the edge too: the purge was heard late, or with no repeat configured", string.Join(' ', forEdge));
+                    edge.Enqueue(forEdge);
+                }
                 Interlocked.Increment(ref Received);
             }
         }

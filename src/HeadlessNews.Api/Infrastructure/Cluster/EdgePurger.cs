@@ -64,6 +64,7 @@ internal sealed class EdgePurger(IHttpClientFactory clients, IOptions<EdgePurgeO
     private readonly Channel<string[]> _queue = Channel.CreateUnbounded<string[]>(new UnboundedChannelOptions { SingleReader = true });
     private long _sent;
     private long _failed;
+    private long _queued;
 
     public bool Enabled => !string.IsNullOrWhiteSpace(options.Value.Url);
 
@@ -71,11 +72,15 @@ internal sealed class EdgePurger(IHttpClientFactory clients, IOptions<EdgePurgeO
     public long Sent => Interlocked.Read(ref _sent);
     public long Failed => Interlocked.Read(ref _failed);
 
+    /// <summary>Purges queued (each sent once more after RepeatAfterSeconds) since start (diagnostics and tests).</summary>
+    public long Queued => Interlocked.Read(ref _queued);
+
     public void Enqueue(IReadOnlyCollection<string> keys)
     {
         if (!Enabled || keys.Count == 0)
             return;
         string[] copy = [.. keys];
+        Interlocked.Increment(ref _queued);
         _queue.Writer.TryWrite(copy);
         if (options.Value.RepeatAfterSeconds > 0)
             _ = Task.Delay(TimeSpan.FromSeconds(options.Value.RepeatAfterSeconds)).ContinueWith(_ => _queue.Writer.TryWrite(copy), TaskScheduler.Default);

@@ -65,6 +65,18 @@ internal sealed class ReplicaState
     /// <summary>A read on the standby failed: stop using it until the monitor sees it answer again.</summary>
     public void ReplicaFailed() => _replicaUp = false;
 
+    /// <summary>
+    /// A read on the primary could not reach it: delivery reads use the standby until the monitor sees the primary
+    /// answer again (at its next look, CheckMilliseconds later).
+    /// </summary>
+    public void PrimaryFailed() => _primaryUp = false;
+
+    /// <summary>
+    /// The standby has not been seen to replay every write this process knows of: what it answers may be from before
+    /// one of them, fit to answer a reader (the primary being unreachable) but not to keep in a cache.
+    /// </summary>
+    public bool ReplicaBehind => ReplayedLsn < RequiredLsn;
+
     public static ulong Parse(string? lsn) => string.IsNullOrEmpty(lsn) ? 0 : (ulong)NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(lsn);
 }
 

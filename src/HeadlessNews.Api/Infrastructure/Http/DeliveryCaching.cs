@@ -163,6 +163,7 @@ internal sealed class DeliveryCacheFilter(
 
         // Taken before anything is read: a purge after this point may have made what follows stale.
         var generation = invalidator.Generation;
+        var stale = false;
         var response = settings.InProcessSeconds > 0
             ? await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult<DeliveryResponse?>(null), PeekOnly, cancellationToken: http.RequestAborted)
             : null;
@@ -179,6 +180,17 @@ internal sealed class DeliveryCacheFilter(
             {
                 replica.ReplicaFailed();
                 http.RequestServices.GetRequiredService<ILogger<DeliveryCacheFilter>>().LogWarning(e, "A delivery read on the standby failed; the primary answers");
+                onReplica = false;
+                result = await next(context);
+            }
+            // The primary went away (stopped, crashed, restarting) since the monitor last looked, and the standby was
+            // answering then: it answers this read, rather than a 503 to a reader (a write still gets its 503).
+            catch (Exception e) when (!onReplica && db.HasReplica && replica.ReplicaUp && ProblemDetailsExceptionHandler.IsUnreachable(e)
+                                      && !http.RequestAborted.IsCancellationRequested)
+            {
+                replica.PrimaryFailed();
+                http.RequestServices.GetRequiredService<ILogger<DeliveryCacheFilter>>().LogWarning(e, "A delivery read on the primary failed; the standby answers");
+                onReplica = true;
                 result = await next(context);
             }
             // Handlers declare unions (Results<Ok<T>, ProblemHttpResult>): look at what was chosen.
@@ -186,10 +198,15 @@ internal sealed class DeliveryCacheFilter(
             if (chosen is not IValueHttpResult { Value: { } value } || chosen is IStatusCodeHttpResult { StatusCode: not (null or 200) })
                 return result;
             response = Build(value, SurrogateKeys.Of(http), sparse, selection);
-            await StoreAsync(key, response, generation, settings, http.RequestAborted);
+            // Read from a standby that may not have replayed a write this process knows of (the primary being down):
+            // this reader gets it, but no cache keeps it, here or in front.
+            if (onReplica && replica.ReplicaBehind)
+                stale = true;
+            else
+                await StoreAsync(key, response, generation, settings, http.RequestAborted);
         }
         var configured = http.GetEndpoint()?.Metadata.GetMetadata<ShortLivedDelivery>() is null ? settings.MaxAgeSeconds : settings.CommentsMaxAgeSeconds;
-        return new DeliveryResult(response, settings, await MaxAgeAsync(configured, http.RequestAborted), () => invalidator.Generation != generation);
+        return new DeliveryResult(response, settings, await MaxAgeAsync(configured, http.RequestAborted), () => stale || invalidator.Generation != generation);
     }
 
     /// <summary>
@@ -255,7 +272,17 @@ internal sealed class DeliveryCacheFilter(
             return;
         var lifetime = TimeSpan.FromSeconds(settings.InProcessSeconds);
         // Visibility also changes by time alone: nothing cached may outlive the next scheduled publish.
-        if (await invalidator.NextScheduledPublishAsync(db.Search, ct) is { } at && at - DateTime.UtcNow < lifetime)
+        DateTime? next;
+        try
+        {
+            next = await invalidator.NextScheduledPublishAsync(db.Search, ct);
+        }
+        // The database went away after answering the read: the reader still gets the answer; it is just not kept.
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return;
+        }
+        if (next is { } at && at - DateTime.UtcNow < lifetime)
             lifetime = at - DateTime.UtcNow;
         if (lifetime <= TimeSpan.Zero || invalidator.Generation != generation)
             return;

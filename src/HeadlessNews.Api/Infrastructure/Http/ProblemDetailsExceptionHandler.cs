@@ -89,6 +89,9 @@ internal sealed class ProblemDetailsExceptionHandler(
 
     private enum Outage { None, Unreachable, Saturated }
 
+    /// <summary>The database could not be reached (refused, reset, shutting down, starting up): another server may answer.</summary>
+    public static bool IsUnreachable(Exception exception) => OutageOf(exception) == Outage.Unreachable;
+
     private static Outage OutageOf(Exception exception)
     {
         // Libraries between us and Npgsql (caches, resilience pipelines) may wrap its exception.

@@ -29,7 +29,21 @@ internal sealed class SharedRateLimits(NpgsqlDataSource db)
     // Buckets untouched for an hour are full again: the same as no row.
     private const string Forget = "delete from rate_limit_buckets where updated_at < clock_timestamp() - interval '1 hour'";
 
+    private const string GiveBack = """
+        update rate_limit_buckets
+        set tokens = least(@limit, tokens + extract(epoch from clock_timestamp() - updated_at) * @perSecond + 1),
+            updated_at = clock_timestamp()
+        where who = @who
+        """;
+
     private long _nextCleanup;
+
+    /// <summary>Returns a token taken by <see cref="TryTakeAsync"/> (a bucket is never filled past its minute's quota).</summary>
+    public async Task GiveBackAsync(string who, int perMinute, CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(GiveBack, new { who, limit = (double)perMinute, perSecond = perMinute / 60.0 }, cancellationToken: ct));
+    }
 
     /// <summary>Takes a token: (true, tokens left) or (false, seconds until one is back).</summary>
     public async Task<(bool Acquired, double Remaining, double RetryAfterSeconds)> TryTakeAsync(string who, int perMinute, CancellationToken ct)

@@ -223,4 +223,50 @@ public sealed class ReplicaTests : ApiTestBase
         GlobalSetup.Factory.Services.GetRequiredService<NpgsqlDataSource>().Clear();
         GlobalSetup.Factory.Services.GetRequiredService<HeadlessNews.Api.Infrastructure.Database.DeliveryDataSource>().ClearAll();
     }
+
+    [Test]
+    public async Task AReadThatFindsThePrimaryGoneIsAnsweredByTheStandbyBeforeTheMonitorLooksAgain()
+    {
+        // The monitor looks once at start and then not for a minute: what happens here is the read's own doing.
+        await using var reader = SecondInstance.Start(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:HeadlessNewsReplica"] = _standby,
+            ["HeadlessNews:Replica:CheckMilliseconds"] = "60000",
+            ["HeadlessNews:Caching:InProcessSeconds"] = "0",
+        });
+        var state = reader.Factory.Services.GetRequiredService<ReplicaState>();
+        Assert.That(await EventuallyAsync(() => Task.FromResult(state.ReplicaUp), up => up), Is.True, "the monitor never saw the standby");
+
+        // This instance's own write: reads go to the primary until the monitor sees the standby replay it.
+        var created = await reader.Admin.PostAsJsonAsync("/api/v1/manage/articles",
+            new { slug = "primary-gone", title = "Primary gone", summary = "s", bodyMarkdown = "b", tags = Array.Empty<string>() });
+        var id = (await ReadJsonAsync(created))["id"]!.GetValue<Guid>();
+        Assert.That((await SendAsync(reader.Admin, HttpMethod.Post, $"/api/v1/manage/articles/{id}/publish", null, 1)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(state.UseReplica, Is.False, "reads should be on the primary until the standby is seen past the write");
+        // The standby has the article (it replays on its own; the instance has not looked).
+        await EventuallyAsync(async () =>
+        {
+            await using var connection = new NpgsqlConnection(_standby + ";Pooling=false");
+            return await connection.ExecuteScalarAsync<long>("select count(*) from articles where slug = 'primary-gone' and status = 'published'");
+        }, n => n == 1);
+
+        await GlobalSetup.Database.StopAsync();
+        try
+        {
+            var read = await reader.Anonymous.GetAsync("/api/v1/articles/primary-gone");
+            Assert.That(read.StatusCode, Is.EqualTo(HttpStatusCode.OK), "a delivery read failed with the primary gone and the standby up");
+            Assert.That((await ReadJsonAsync(read))["title"]!.GetValue<string>(), Is.EqualTo("Primary gone"));
+            // The standby was not seen to have replayed this instance's write: the answer is for this reader only.
+            Assert.That(read.Headers.CacheControl?.NoCache, Is.True, "an answer from a standby not known to be current must not be cached");
+            Assert.That(state.PrimaryUp, Is.False);
+            var write = await reader.Admin.PostAsJsonAsync("/api/v1/manage/tags", new { slug = "still-down", name = "Still down", kind = "topic" });
+            await AssertProblemAsync(write, HttpStatusCode.ServiceUnavailable);
+        }
+        finally
+        {
+            await GlobalSetup.Database.StartAsync();
+        }
+        GlobalSetup.Factory.Services.GetRequiredService<NpgsqlDataSource>().Clear();
+        GlobalSetup.Factory.Services.GetRequiredService<HeadlessNews.Api.Infrastructure.Database.DeliveryDataSource>().ClearAll();
+    }
 }

@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using HeadlessNews.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HeadlessNews.Tests.Features.Cluster;
 
@@ -21,6 +22,10 @@ internal sealed class SecondInstance : IAsyncDisposable
     public static SecondInstance Start(
         IDictionary<string, string?>? settings = null, string? connectionString = null, Background background = Background.None) =>
         new(new HeadlessNewsApiFactory(connectionString ?? GlobalSetup.Database.ConnectionString, settings, background));
+
+    /// <summary>Until this instance listens for the others' purges (one announced before then is never heard).</summary>
+    public Task ListeningAsync() =>
+        Factory.Services.GetRequiredService<HeadlessNews.Api.Infrastructure.Cluster.CachePurgeListener>().Listening.WaitAsync(TimeSpan.FromSeconds(60));
 
     public async ValueTask DisposeAsync()
     {

@@ -2,14 +2,17 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using Dapper;
 using HeadlessNews.Tests.Infrastructure;
+using Npgsql;
 
 namespace HeadlessNews.Tests.Features.Faults;
 
 /// <summary>
 /// The API process killed (SIGKILL) in the middle of a burst of keyed creates and started again on the same database:
 /// a client that retries each unanswered request with its own key ends with every article exactly once, and a retry
-/// of an answered one replays that answer.
+/// of an answered one replays that answer. The kill comes at a point the test sets: a first part of the burst answered,
+/// the rest held in flight by a lock on the articles table.
 /// </summary>
 public sealed class KilledProcessTests : ApiTestBase
 {
@@ -54,14 +57,32 @@ public sealed class KilledProcessTests : ApiTestBase
                 }
             }
 
-            var sending = Task.WhenAll(Enumerable.Range(0, burst).Select(SendAsync));
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (answered.Count < 20 && DateTime.UtcNow < deadline)
-                await Task.Delay(5);
+            // The first part of the burst is answered before anything else happens.
+            const int answeredFirst = 20;
+            var first = await Task.WhenAll(Enumerable.Range(0, answeredFirst).Select(SendAsync));
+            Assert.That(first, Is.All.EqualTo(HttpStatusCode.Created));
+
+            // The rest is held in flight: a lock on the articles table stops every insert, so the kill cuts requests
+            // that have claimed their key and not stored their article (and, behind them, requests still queued).
+            await using var holder = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString);
+            await holder.OpenAsync();
+            var hold = await holder.BeginTransactionAsync();
+            await holder.ExecuteAsync("lock table articles in share mode", transaction: hold);
+            var sending = Task.WhenAll(Enumerable.Range(answeredFirst, burst - answeredFirst).Select(SendAsync));
+            const int heldInserts = 10;
+            var waiting = 0L;
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while ((waiting = await holder.ExecuteScalarAsync<long>(
+                       "select count(*) from pg_locks where relation = 'articles'::regclass and not granted", transaction: hold)) < heldInserts
+                   && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
+            Assert.That(waiting, Is.GreaterThanOrEqualTo(heldInserts), "the creates never reached the held table");
             api.Kill();
             await sending;
+            // The killed process's sessions go when they next hear from it: none of them commits.
+            await hold.RollbackAsync();
             var beforeKill = new Dictionary<int, Uri>(answered);
-            Assert.That(beforeKill, Has.Count.LessThan(burst), "the kill came after the whole burst was answered");
+            Assert.That(beforeKill, Has.Count.EqualTo(answeredFirst), "a create answered while the table was held");
 
             api.Dispose();
             api = await ApiProcess.StartAsync(port, Settings);

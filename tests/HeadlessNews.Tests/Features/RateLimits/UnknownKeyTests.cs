@@ -34,12 +34,15 @@ public sealed class UnknownKeyTests : ApiTestBase
         };
     }
 
-    [SetUp]
-    public void StartInstance() =>
-        _api = new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString, new Dictionary<string, string?>
+    private static WebApplicationFactory<Program> Instance(bool shared = false) =>
+        new HeadlessNewsApiFactory(GlobalSetup.Database.ConnectionString, new Dictionary<string, string?>
         {
             ["HeadlessNews:RateLimits:UnknownKeysPerMinute"] = Allowance.ToString(),
+            ["HeadlessNews:RateLimits:Shared"] = shared ? "true" : "false",
         }).WithWebHostBuilder(b => b.ConfigureServices(s => s.AddSingleton<IStartupFilter, ClientAddressFromHeader>()));
+
+    [SetUp]
+    public void StartInstance() => _api = Instance();
 
     [TearDown]
     public async Task StopInstanceAsync() => await _api.DisposeAsync();
@@ -85,5 +88,29 @@ public sealed class UnknownKeyTests : ApiTestBase
         // A key seen valid is not held up by the guesses made from its client's address.
         Assert.That((await client.SendAsync(Request("203.0.113.7", valid))).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(unknownKeys.Lookups - before, Is.EqualTo(Allowance + 3));
+    }
+
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task TwoInstancesTogetherLookUpOneAllowanceOfUnknownKeysWhenShared(bool shared)
+    {
+        await using var one = Instance(shared);
+        await using var two = Instance(shared);
+        using var first = one.CreateClient();
+        using var second = two.CreateClient();
+        var counters = new[] { one.Services.GetRequiredService<UnknownKeys>(), two.Services.GetRequiredService<UnknownKeys>() };
+        var before = counters.Sum(c => c.Lookups);
+        // One client's guesses, taking turns between the instances (as a round-robin edge would send them).
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4 * Allowance; i++)
+            statuses.Add((await (i % 2 == 0 ? first : second).SendAsync(Request("203.0.113.9", ApiKeyAuth.NewKey()))).StatusCode);
+
+        // The allowance refills one lookup every 12 s; a slow run may earn one more per instance.
+        var expected = shared ? Allowance : 2 * Allowance;
+        Assert.That(counters.Sum(c => c.Lookups) - before, Is.InRange(expected, expected + (shared ? 1 : 2)), "database lookups of unknown keys");
+        Assert.That(statuses.Count(s => s == HttpStatusCode.Unauthorized), Is.EqualTo(counters.Sum(c => c.Lookups) - before));
+        Assert.That(statuses.Count(s => s is not (HttpStatusCode.Unauthorized or HttpStatusCode.TooManyRequests)), Is.Zero);
+        if (shared)
+            Assert.That(counters.Select(c => c.Lookups).Min(), Is.GreaterThan(0), "both instances looked keys up, from one allowance");
     }
 }
