@@ -66,7 +66,7 @@ internal static class CommentEndpoints
             .WithSummary("Replies to a comment").WithDescription("Public replies, oldest first, keyset-paginated.");
 
         var write = app.MapGroup("/api/v1").WithTags("Conversation").RequireAuthorization(ReaderTokens.Policy).RequireCors(CorsSetup.Readers)
-            .WithValidation();
+            .WithReaderStanding().WithValidation();
         write.MapPost("/articles/{slug}/comments", PostComment).WithName("PostComment").WithReaderWriteLimit()
             .ProducesProblems(404, 409, 422)
             .WithSummary("Post a comment or a reply")
