@@ -168,10 +168,16 @@ internal static class ModerationEndpoints
     private static async Task<Results<Ok<ArticleConversation>, ProblemHttpResult>> PutConversation(
         Guid id, ConversationStateWrite write, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
-        await using var connection = db.CreateConnection();
-        var changed = await connection.ExecuteAsync(new CommandDefinition(CommentSql.SetArticleState, new { id, state = write.State }, cancellationToken: ct));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(CommentSql.SetArticleState, new { id, state = write.State }, tx, cancellationToken: ct));
         if (changed == 0)
             return Problems.NotFound("article");
+        // A public article's comments.open may have changed: partners who mirror articles through the change feed read
+        // it again (the time-based auto-close cannot be announced; comments.open is as of the article's last change).
+        if (await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(CommentSql.VisibleSlugById, new { id }, tx, cancellationToken: ct)) is { } slug)
+            await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveToEnd, new { ids = new[] { id }, slugs = new[] { slug }, visibles = new[] { true } }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
         await CommentEvents.PurgeAsync(cache, [id]);
         return await GetConversation(id, db, ct);
     }
