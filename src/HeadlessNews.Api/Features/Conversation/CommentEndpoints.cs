@@ -76,12 +76,13 @@ internal static class CommentEndpoints
         write.MapPut("/comments/{id:guid}", EditComment).WithName("EditComment").WithReaderWriteLimit()
             .ProducesProblems(404, 412, 422, 428)
             .WithSummary("Edit your comment")
-            .WithDescription("The author only, within the edit window (HeadlessNews:Comments:EditWindowMinutes), with If-Match. The new text " +
-                             "is moderated like a new comment: it may be held again.");
+            .WithDescription("The author only, within the edit window (HeadlessNews:Comments:EditWindowMinutes), with If-Match, while the " +
+                             "article is public (404 otherwise). The new text is moderated like a new comment: it may be held again.");
         write.MapDelete("/comments/{id:guid}", DeleteComment).WithName("DeleteComment").WithReaderWriteLimit()
             .ProducesProblems(404, 422)
             .WithSummary("Delete your comment")
-            .WithDescription("The author only, within the edit window. A comment with replies leaves a placeholder without text or author.");
+            .WithDescription("The author only, within the edit window, also while the article is not public. A comment with replies " +
+                             "leaves a placeholder without text or author.");
         write.MapPost("/comments/{id:guid}/reports", ReportComment).WithName("ReportComment").WithReaderWriteLimit()
             .ProducesProblems(404, 409, 422)
             .WithSummary("Report a comment")

@@ -66,7 +66,7 @@ internal static class ModerationEndpoints
         articles.MapPut("/", PutConversation).WithName("PutArticleConversation").ProducesProblems(404)
             .WithSummary("Open or close an article's comments")
             .WithDescription("auto: open until the site's auto-close time after publication; open: held open; closed: no new comments " +
-                             "(existing ones stay).");
+                             "(existing ones stay). A public article moves to the end of the change feed (its comments.open).");
 
         var readers = app.MapGroup("/api/v1/manage/readers/{id:guid}").WithTags("Moderation")
             .RequireAuthorization(Policies.Moderate).RequireCors(CorsSetup.Management).WithValidation();
