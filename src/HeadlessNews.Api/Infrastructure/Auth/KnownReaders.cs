@@ -53,7 +53,11 @@ internal sealed class KnownReaders : IDisposable
             return known.Id;
         Interlocked.Increment(ref _upserts);
         await using var connection = primary.CreateConnection();
-        var id = await connection.QuerySingleAsync<Guid>(new CommandDefinition(Upsert, identity, cancellationToken: ct));
+        // A first sight racing another request's for the same reader can find nothing: the insert waits for the other
+        // to commit and then updates nothing, and the fallback select still reads the snapshot from before that commit.
+        // Asked again, the statement sees the committed row.
+        var id = await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(Upsert, identity, cancellationToken: ct))
+                 ?? await connection.QuerySingleAsync<Guid>(new CommandDefinition(Upsert, identity, cancellationToken: ct));
         _entries.Set(key, new Entry(id, identity), new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = TouchEvery });
         return id;
     }

@@ -55,6 +55,16 @@ public sealed class ReaderTokenCostTests : ApiTestBase
     }
 
     [Test]
+    public async Task ManyFirstSightsOfOneReaderAtOnceAllSignIn()
+    {
+        await CreatePublishedAsync("first-sights");
+        var reader = ReaderClient("all-at-once", "All At Once");
+        var responses = await Task.WhenAll(Enumerable.Range(0, 24).Select(_ => reader.GetAsync("/api/v1/articles/first-sights/comments")));
+        Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SqlAsync<long>("select count(*) from readers where subject = 'all-at-once'"), Is.EqualTo(1));
+    }
+
+    [Test]
     public async Task ABanMadeOnOneInstanceIsRefusedOnTheNextWriteOnAnother()
     {
         await using var other = SecondInstance.Start();
