@@ -129,7 +129,8 @@ public sealed record ArticleCard(
 /// <param name="Reason" example="shared-tags">Why a computed card was chosen: shared-tags (tags in common), similar-text
 /// (its text matches this article's title words) or recent (nothing closer was found); null for curated cards.</param>
 public sealed record RelatedCard(
-    Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, [property: AllowedValues("curated", "computed")] string Kind, string? Reason = null);
+    Guid Id, string Slug, string Title, string? Summary, DateTime PublishedAt, HeroImage? HeroImage, CommentSummary Comments,
+    [property: AllowedValues("curated", "computed")] string Kind, string? Reason = null);
 
 public sealed record ArticleList(IReadOnlyList<ArticleCard> Items, string? NextCursor);
 

@@ -62,8 +62,11 @@ internal sealed class RelatedRow
     public string? HeroImage { get; init; }
     public string Kind { get; init; } = "";
     public string? Reason { get; init; }
+    public bool CommentsOpen { get; init; }
+    public int CommentCount { get; init; }
 
-    public RelatedCard ToCard() => new(Id, Slug, Title, Summary, PublishedAt, StoredJson.Read<HeroImage>(HeroImage), Kind, Reason);
+    public RelatedCard ToCard() => new(Id, Slug, Title, Summary, PublishedAt, StoredJson.Read<HeroImage>(HeroImage),
+        new CommentSummary(CommentsOpen, CommentCount), Kind, Reason);
 }
 
 internal sealed record TagRow(Guid ArticleId, string Slug, string Name, string Kind);

@@ -12,6 +12,9 @@ internal static class ArticleSql
     // The article's conversation (migration 0020): open now, and its public comment count.
     public const string CommentColumns = "article_comments_open(a.id, a.published_at) as comments_open, article_comment_count(a.id) as comment_count";
 
+    // The same for related cards, whose articles are read through visible_articles as v.
+    private const string RelatedCommentColumns = "article_comments_open(v.id, v.published_at) as comments_open, article_comment_count(v.id) as comment_count";
+
     // Everything of an article after its body and the HTML and outline derived from it.
     private const string ColumnsAfterBody = $"""
         {EffectiveStatus},
@@ -42,7 +45,7 @@ internal static class ArticleSql
     // each of the article's tags (walked through article_tags_newest) plus the newest few overall, so an
     // article with no tags still gets cards. Only visible articles, never the article itself, and nothing
     // at all when the article is not visible.
-    public const string RelatedBySlug = """
+    public const string RelatedBySlug = $"""
         with me as (
             select id from visible_articles where slug = @slug
         ),
@@ -78,7 +81,8 @@ internal static class ArticleSql
             where c.id <> (select id from me) and c.id not in (select id from curated)
             group by c.id
         )
-        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, cards.kind, cards.reason
+        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, cards.kind, cards.reason,
+               {RelatedCommentColumns}
         from (
             select c.id, 'curated' as kind, null as reason, 0 as grp, c.position::bigint as ord from curated c
             union all
@@ -94,8 +98,9 @@ internal static class ArticleSql
         """;
 
     // The curated cards of a visible article, as RelatedBySlug shows them when they fill the limit.
-    public const string CuratedBySlug = """
-        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, 'curated' as kind, null as reason
+    public const string CuratedBySlug = $"""
+        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, 'curated' as kind, null as reason,
+               {RelatedCommentColumns}
         from related_links r
         join visible_articles v on v.id = r.related_id
         where r.article_id = (select id from visible_articles where slug = @slug)
@@ -268,9 +273,9 @@ internal static class ArticleSql
 
     public const string Touch = "update articles set version = version + 1, updated_at = now() where id = any(@ids)";
 
-    public const string CuratedOfId = """
+    public const string CuratedOfId = $"""
         select a.id, a.slug, a.title, a.summary, coalesce(a.published_at, a.created_at) as published_at,
-               a.hero_image::text as hero_image, 'curated' as kind, null as reason
+               a.hero_image::text as hero_image, 'curated' as kind, null as reason, {CommentColumns}
         from related_links r join articles a on a.id = r.related_id
         where r.article_id = @id
         order by r.position

@@ -66,7 +66,7 @@ internal static class CommentEndpoints
             .WithSummary("Replies to a comment").WithDescription("Public replies, oldest first, keyset-paginated.");
 
         var write = app.MapGroup("/api/v1").WithTags("Conversation").RequireAuthorization(ReaderTokens.Policy).RequireCors(CorsSetup.Readers)
-            .WithValidation();
+            .WithReaderStanding().WithValidation();
         write.MapPost("/articles/{slug}/comments", PostComment).WithName("PostComment").WithReaderWriteLimit()
             .ProducesProblems(404, 409, 422)
             .WithSummary("Post a comment or a reply")
@@ -76,12 +76,13 @@ internal static class CommentEndpoints
         write.MapPut("/comments/{id:guid}", EditComment).WithName("EditComment").WithReaderWriteLimit()
             .ProducesProblems(404, 412, 422, 428)
             .WithSummary("Edit your comment")
-            .WithDescription("The author only, within the edit window (HeadlessNews:Comments:EditWindowMinutes), with If-Match. The new text " +
-                             "is moderated like a new comment: it may be held again.");
+            .WithDescription("The author only, within the edit window (HeadlessNews:Comments:EditWindowMinutes), with If-Match, while the " +
+                             "article is public (404 otherwise). The new text is moderated like a new comment: it may be held again.");
         write.MapDelete("/comments/{id:guid}", DeleteComment).WithName("DeleteComment").WithReaderWriteLimit()
             .ProducesProblems(404, 422)
             .WithSummary("Delete your comment")
-            .WithDescription("The author only, within the edit window. A comment with replies leaves a placeholder without text or author.");
+            .WithDescription("The author only, within the edit window, also while the article is not public. A comment with replies " +
+                             "leaves a placeholder without text or author.");
         write.MapPost("/comments/{id:guid}/reports", ReportComment).WithName("ReportComment").WithReaderWriteLimit()
             .ProducesProblems(404, 409, 422)
             .WithSummary("Report a comment")
@@ -102,13 +103,17 @@ internal static class CommentEndpoints
         var limit = query.Limit ?? 20;
         var newest = query.Sort != "oldest";
         (DateTime At, Guid Id)? after = Infrastructure.Http.Cursor.TryDecode(query.Cursor, out var key) ? key : null;
-        await using var connection = await db.Source.OpenConnectionAsync(ct);
-        if (await connection.QuerySingleOrDefaultAsync<Guid?>(new CommandDefinition(CommentSql.VisibleArticleId, new { slug }, cancellationToken: ct)) is not { } articleId)
+        // One round trip: the article's id (to tell a missing article from an empty page), then the page with its first replies.
+        await using var connection = db.Source.CreateConnection();
+        using var results = await connection.QueryMultipleAsync(new CommandDefinition(
+            $"{CommentSql.VisibleArticleId};\n{CommentSql.TopLevelPageWithReplies(newest)}",
+            new { slug, afterAt = after?.At, afterId = after?.Id, limit = limit + 1, shown = options.Value.Comments.RepliesShown }, cancellationToken: ct));
+        if (await results.ReadSingleOrDefaultAsync<Guid?>() is not { } articleId)
             return Problems.NotFound("article");
-        var rows = (await connection.QueryAsync<CommentRow>(new CommandDefinition(CommentSql.TopLevelPage(newest),
-            new { articleId, afterAt = after?.At, afterId = after?.Id, limit = limit + 1 }, cancellationToken: ct))).AsList();
+        var all = (await results.ReadAsync<CommentRow>()).AsList();
+        var rows = all.Where(r => r.ParentId is null).ToList();
         var next = Infrastructure.Http.Cursor.TrimToPage(rows, limit, last => Infrastructure.Http.Cursor.Encode(last.CreatedAt, last.Id));
-        var replies = await FirstRepliesAsync(connection, rows, options.Value.Comments.RepliesShown, ct);
+        var replies = all.Where(r => r.ParentId is not null).ToLookup(r => r.ParentId!.Value, r => r.ToReply());
         SurrogateKeys.Add(http, [SurrogateKeys.Article(articleId), SurrogateKeys.Comments(articleId)]);
         return TypedResults.Ok(new CommentList(rows.Select(r => r.ToComment(replies[r.Id].ToList())).ToList(), next));
     }
@@ -238,14 +243,20 @@ internal static class CommentEndpoints
 
     private sealed record OwnRow(Guid Id, Guid ArticleId, Guid? ReaderId, string Status, int Version, Guid? ParentId, bool HasReplies, bool InWindow, bool ArticlePublic);
 
-    /// <summary>The author's own comment, locked; or the answer to give instead.</summary>
+    /// <summary>
+    /// The author's own comment, locked; or the answer to give instead. Edits need the article public (like posting: a
+    /// draft or scheduled article's comments answer like missing ones); a delete does not, so a reader can always take
+    /// their words back.
+    /// </summary>
     private static async Task<(OwnRow? Row, ProblemHttpResult? Refusal)> LockOwnAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, Guid readerId, CommentSettings settings, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction tx, Guid id, Guid readerId, CommentSettings settings, bool editing, CancellationToken ct)
     {
         var row = await connection.QuerySingleOrDefaultAsync<OwnRow>(new CommandDefinition(CommentSql.LockOwn,
             new { id, windowSeconds = settings.EditWindowMinutes * 60 }, tx, cancellationToken: ct));
-        // Someone else's comment answers like a missing one unless it is public: nothing about held comments leaks.
-        if (row is null || row.Status == "deleted" || (row.ReaderId != readerId && row.Status != "approved"))
+        // Someone else's comment answers like a missing one unless it is public (approved, under a public article):
+        // nothing about held comments, or comments under drafts and scheduled articles, leaks.
+        if (row is null || row.Status == "deleted" || (row.ReaderId != readerId && (row.Status != "approved" || !row.ArticlePublic))
+            || (editing && !row.ArticlePublic))
             return (null, Problems.NotFound("comment"));
         if (row.ReaderId != readerId)
             return (null, TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: "Only its author may change a comment."));
@@ -270,7 +281,7 @@ internal static class CommentEndpoints
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(CommentSql.LockReader, new { readerId }, tx, cancellationToken: ct));
-        var (row, refusal) = await LockOwnAsync(connection, tx, id, readerId, options.Value.Comments, ct);
+        var (row, refusal) = await LockOwnAsync(connection, tx, id, readerId, options.Value.Comments, editing: true, ct);
         if (refusal is not null)
             return refusal;
         if (expected != -1 && expected != row!.Version)
@@ -304,7 +315,7 @@ internal static class CommentEndpoints
         var readerId = http.User.ReaderId();
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-        var (row, refusal) = await LockOwnAsync(connection, tx, id, readerId, options.Value.Comments, ct);
+        var (row, refusal) = await LockOwnAsync(connection, tx, id, readerId, options.Value.Comments, editing: false, ct);
         if (refusal is not null)
             return refusal;
         var subject = await connection.QuerySingleAsync<CommentEvents.Subject>(new CommandDefinition(

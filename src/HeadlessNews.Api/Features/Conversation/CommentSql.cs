@@ -15,16 +15,48 @@ internal static class CommentSql
 
     public const string VisibleArticleId = "select id from visible_articles where slug = @slug";
 
-    // A page of top-level comments; the direction and comparison are filled in from constants (newest or oldest).
-    public static string TopLevelPage(bool newest) => $"""
-        select {PublicColumns}
-        from comments c left join readers r on r.id = c.reader_id
-        where c.article_id = @articleId and c.parent_id is null
-          and (c.status = 'approved' or (c.status = 'deleted' and c.reply_count > 0))
-          and (@afterAt::timestamptz is null or (c.created_at, c.id) {(newest ? "<" : ">")} (@afterAt::timestamptz, @afterId::uuid))
-        order by c.created_at {(newest ? "desc" : "asc")}, c.id {(newest ? "desc" : "asc")}
-        limit @limit
-        """;
+    // A page of top-level comments and the first public replies of each, in one statement (one round trip, and the
+    // authors of both joined once): the page in its order, then the replies by parent, oldest first. The article is
+    // named by slug and must be visible; its id is read in the same round trip (VisibleArticleId) to tell a missing
+    // article from an empty page. The bench's busy article showed why (docs/benchmarks.md): the replies as a second
+    // query cost more database time than the page itself, and newest first (where the replied-to comments are) ran at
+    // half the rate of oldest first on a pool of four connections.
+    public static string TopLevelPageWithReplies(bool newest)
+    {
+        var dir = newest ? "desc" : "asc";
+        return $"""
+            with page as (
+                select c.id, c.article_id, c.parent_id, c.reader_id, c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
+                from comments c
+                where c.article_id = (select id from visible_articles where slug = @slug) and c.parent_id is null
+                  and (c.status = 'approved' or (c.status = 'deleted' and c.reply_count > 0))
+                  and (@afterAt::timestamptz is null or (c.created_at, c.id) {(newest ? "<" : ">")} (@afterAt::timestamptz, @afterId::uuid))
+                order by c.created_at {dir}, c.id {dir}
+                limit @limit
+            ),
+            replies as (
+                select x.* from page p
+                cross join lateral (
+                    select c.id, c.article_id, c.parent_id, c.reader_id, c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
+                    from comments c
+                    where c.parent_id = p.id and c.status = 'approved'
+                    order by c.created_at, c.id
+                    limit @shown
+                ) x
+                where p.reply_count > 0
+            ),
+            shown as (
+                select 0 as part, * from page
+                union all
+                select 1, * from replies
+            )
+            select c.id, c.article_id, c.parent_id, c.reader_id as author_id, r.display_name as author_name, coalesce(r.staff, false) as author_staff,
+                   c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
+            from shown c left join readers r on r.id = c.reader_id
+            order by c.part, (case when c.part = 0 then c.created_at end) {dir}, (case when c.part = 0 then c.id end) {dir},
+                     c.parent_id, c.created_at, c.id
+            """;
+    }
 
     // The first public replies of each comment on a page, oldest first.
     public const string FirstReplies = $"""
@@ -219,6 +251,8 @@ internal static class CommentSql
         from articles a left join article_conversations c on c.article_id = a.id
         where a.id = @id
         """;
+
+    public const string VisibleSlugById = "select slug from visible_articles where id = @id";
 
     public const string SetArticleState = """
         insert into article_conversations (article_id, state) select id, @state from articles where id = @id

@@ -66,7 +66,7 @@ internal static class ModerationEndpoints
         articles.MapPut("/", PutConversation).WithName("PutArticleConversation").ProducesProblems(404)
             .WithSummary("Open or close an article's comments")
             .WithDescription("auto: open until the site's auto-close time after publication; open: held open; closed: no new comments " +
-                             "(existing ones stay).");
+                             "(existing ones stay). A public article moves to the end of the change feed (its comments.open).");
 
         var readers = app.MapGroup("/api/v1/manage/readers/{id:guid}").WithTags("Moderation")
             .RequireAuthorization(Policies.Moderate).RequireCors(CorsSetup.Management).WithValidation();
@@ -168,10 +168,16 @@ internal static class ModerationEndpoints
     private static async Task<Results<Ok<ArticleConversation>, ProblemHttpResult>> PutConversation(
         Guid id, ConversationStateWrite write, NpgsqlDataSource db, DeliveryCacheInvalidator cache, CancellationToken ct)
     {
-        await using var connection = db.CreateConnection();
-        var changed = await connection.ExecuteAsync(new CommandDefinition(CommentSql.SetArticleState, new { id, state = write.State }, cancellationToken: ct));
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var changed = await connection.ExecuteAsync(new CommandDefinition(CommentSql.SetArticleState, new { id, state = write.State }, tx, cancellationToken: ct));
         if (changed == 0)
             return Problems.NotFound("article");
+        // A public article's comments.open may have changed: partners who mirror articles through the change feed read
+        // it again (the time-based auto-close cannot be announced; comments.open is as of the article's last change).
+        if (await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(CommentSql.VisibleSlugById, new { id }, tx, cancellationToken: ct)) is { } slug)
+            await connection.ExecuteAsync(new CommandDefinition(ChangeSql.MoveToEnd, new { ids = new[] { id }, slugs = new[] { slug }, visibles = new[] { true } }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
         await CommentEvents.PurgeAsync(cache, [id]);
         return await GetConversation(id, db, ct);
     }

@@ -57,7 +57,9 @@ internal static partial class ApiKeyAuth
             .AddPolicy(Policies.Admin, p => p.RequireRole(Roles.Admin))
             .AddPolicy(Policies.Moderate, p => p.RequireRole(Roles.Editor, Roles.Admin, Roles.Moderator))
             .AddPolicy(ReaderTokens.Policy, p => p.AddAuthenticationSchemes(ReaderTokens.Scheme).RequireAuthenticatedUser()
-                .RequireClaim(ReaderTokens.ReaderIdClaim).RequireAssertion(c => !c.User.HasClaim(ReaderTokens.BannedClaim, "true")));
+                .RequireClaim(ReaderTokens.ReaderIdClaim));
+        services.AddSingleton<KnownReaders>();
+        services.AddSingleton<ReaderStanding>();
     }
 
     /// <summary>Keys are random, so one SHA-256 is enough to make the stored hash useless to a thief.</summary>

@@ -22,7 +22,8 @@ internal static class ReaderTokens
     public const string Scheme = "ReaderToken";
     public const string Policy = "reader";
     public const string ReaderIdClaim = "hn:reader_id";
-    public const string BannedClaim = "hn:banned";
+    /// <summary>The request's <see cref="KnownReaders.Identity"/>, for <see cref="ReaderStanding"/>.</summary>
+    public const string IdentityItem = "hn:reader-identity";
     public const string StaffClaim = "hn:staff";
 
     /// <summary>
@@ -93,26 +94,6 @@ internal static class ReaderTokens
         };
     }
 
-    private sealed record ReaderRow(Guid Id, bool Banned);
-
-    // The first valid token makes the reader; later ones keep the name, email and staff mark as the site says now.
-    // Writes only when something changed (or once an hour, for last_seen_at), so reading with a token costs one lookup.
-    private const string UpsertReader = """
-        with up as (
-            insert into readers (issuer, subject, display_name, email, staff)
-            values (@issuer, @subject, @name, @email, @staff)
-            on conflict (issuer, subject) do update
-            set display_name = excluded.display_name, email = excluded.email, staff = excluded.staff, last_seen_at = now()
-            where (readers.display_name, readers.email, readers.staff) is distinct from (excluded.display_name, excluded.email, excluded.staff)
-               or readers.last_seen_at < now() - interval '1 hour'
-            returning id, coalesce(banned_until > now(), false) as banned
-        )
-        select id, banned from up
-        union all
-        select id, coalesce(banned_until > now(), false) from readers
-        where issuer = @issuer and subject = @subject and not exists (select 1 from up)
-        """;
-
     private static async Task SignedInAsync(TokenValidatedContext context)
     {
         var settings = context.HttpContext.RequestServices.GetRequiredService<IOptions<HeadlessNewsOptions>>().Value.Readers;
@@ -136,16 +117,16 @@ internal static class ReaderTokens
         var email = principal.FindFirstValue("email") is { Length: > 0 and <= 320 } e && TextRules.IsCleanText(e, multiline: false) ? e : null;
         var staff = principal.FindFirstValue(settings.StaffClaim) is "true" or "True";
 
-        var db = context.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>();
-        await using var connection = db.CreateConnection();
-        var row = await connection.QuerySingleAsync<ReaderRow>(new CommandDefinition(UpsertReader,
-            new { issuer, subject, name, email, staff }, cancellationToken: context.HttpContext.RequestAborted));
+        // Answered from memory when this instance saw the same token content lately: no database round trip.
+        var services = context.HttpContext.RequestServices;
+        var reader = new KnownReaders.Identity(issuer, subject, name, email, staff);
+        var id = await services.GetRequiredService<KnownReaders>().ResolveAsync(
+            services.GetRequiredService<NpgsqlDataSource>(), reader, context.HttpContext.RequestAborted);
+        context.HttpContext.Items[IdentityItem] = reader;
         var identity = (ClaimsIdentity)principal.Identity!;
-        identity.AddClaim(new Claim(ReaderIdClaim, row.Id.ToString()));
+        identity.AddClaim(new Claim(ReaderIdClaim, id.ToString()));
         if (staff)
             identity.AddClaim(new Claim(StaffClaim, "true"));
-        if (row.Banned)
-            identity.AddClaim(new Claim(BannedClaim, "true"));
     }
 
     /// <summary>The name readers see: clean single-line text, at most 100 characters, "Reader" when there is none.</summary>
@@ -169,9 +150,7 @@ internal static class ReaderTokens
     }
 
     private static Task ForbiddenAsync(ForbiddenContext context) =>
-        WriteProblemAsync(context.HttpContext, 403, "Forbidden", context.HttpContext.User.HasClaim(BannedClaim, "true")
-            ? "This reader is banned from the conversation."
-            : "A reader token may not perform this operation.");
+        WriteProblemAsync(context.HttpContext, 403, "Forbidden", "A reader token may not perform this operation.");
 
     private static async Task WriteProblemAsync(HttpContext http, int status, string title, string detail)
     {
@@ -181,5 +160,50 @@ internal static class ReaderTokens
             HttpContext = http,
             ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
         });
+    }
+}
+
+/// <summary>
+/// In front of every reader operation: the reader's standing, asked of the primary, so a ban made on any instance holds
+/// for the reader's very next operation on every instance (tokens are answered from memory, <see cref="KnownReaders"/>,
+/// which knows nothing of bans). A reader erased since this instance last saw their token signs in afresh: a new reader,
+/// as after any erasure.
+/// </summary>
+internal sealed class ReaderStanding(NpgsqlDataSource primary, KnownReaders known)
+{
+    private const string Standing = "select coalesce(banned_until > now(), false) from readers where id = @id";
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        var id = http.User.ReaderId();
+        await using var connection = primary.CreateConnection();
+        var banned = await connection.QuerySingleOrDefaultAsync<bool?>(new CommandDefinition(Standing, new { id }, cancellationToken: http.RequestAborted));
+        if (banned is null && http.Items[ReaderTokens.IdentityItem] is KnownReaders.Identity identity)
+        {
+            known.Forget(identity);
+            var fresh = await known.ResolveAsync(primary, identity, http.RequestAborted);
+            var claims = (ClaimsIdentity)http.User.Identity!;
+            claims.RemoveClaim(claims.FindFirst(ReaderTokens.ReaderIdClaim));
+            claims.AddClaim(new Claim(ReaderTokens.ReaderIdClaim, fresh.ToString()));
+            banned = false;
+        }
+        if (banned is not false)
+            return TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: "This reader is banned from the conversation.");
+        return await next(context);
+    }
+}
+
+internal static class ReaderStandings
+{
+    /// <summary>The one <see cref="ReaderStanding"/> (a singleton) in front of every endpoint of a group.</summary>
+    public static RouteGroupBuilder WithReaderStanding(this RouteGroupBuilder group)
+    {
+        group.AddEndpointFilterFactory((context, next) =>
+        {
+            var standing = context.ApplicationServices.GetRequiredService<ReaderStanding>();
+            return invocation => standing.InvokeAsync(invocation, next);
+        });
+        return group;
     }
 }
