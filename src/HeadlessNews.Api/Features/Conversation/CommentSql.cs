@@ -2,10 +2,25 @@ namespace HeadlessNews.Api.Features.Conversation;
 
 /// <summary>
 /// Comment SQL. What the public sees is one rule: an approved comment under a visible article (visible_articles), plus
-/// placeholders of deleted top-level comments that still have public replies. Everything public reads through it.
+/// placeholders of top-level comments that are not public (deleted, rejected, or held again after an edit) but still
+/// have public replies. Everything public reads through it.
 /// </summary>
 internal static class CommentSql
 {
+    // A placeholder shows no text and no author, and says "deleted" whatever the reason: the public is not told that a
+    // comment was rejected or is awaiting moderation, only that it is gone. Without placeholders, approved replies under
+    // a rejected parent were counted but could be reached only by their ids.
+    private const string PlaceholderColumns = """
+        c.id, c.article_id, c.parent_id,
+        case when c.status = 'approved' then c.reader_id end as reader_id,
+        case when c.status = 'approved' then c.body_html else '' end as body_html,
+        case when c.status = 'approved' then 'approved' else 'deleted' end as status,
+        c.featured and c.status = 'approved' as featured,
+        c.created_at, case when c.status = 'approved' then c.edited_at end as edited_at, c.reply_count
+        """;
+
+    private const string PublicOrPlaceholder = "(c.status = 'approved' or (c.parent_id is null and c.reply_count > 0))";
+
     private const string PublicColumns = """
         c.id, c.article_id, c.parent_id, c.reader_id as author_id, r.display_name as author_name, coalesce(r.staff, false) as author_staff,
         c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
@@ -26,10 +41,10 @@ internal static class CommentSql
         var dir = newest ? "desc" : "asc";
         return $"""
             with page as (
-                select c.id, c.article_id, c.parent_id, c.reader_id, c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
+                select {PlaceholderColumns}
                 from comments c
                 where c.article_id = (select id from visible_articles where slug = @slug) and c.parent_id is null
-                  and (c.status = 'approved' or (c.status = 'deleted' and c.reply_count > 0))
+                  and {PublicOrPlaceholder}
                   and (@afterAt::timestamptz is null or (c.created_at, c.id) {(newest ? "<" : ">")} (@afterAt::timestamptz, @afterId::uuid))
                 order by c.created_at {dir}, c.id {dir}
                 limit @limit
@@ -72,11 +87,11 @@ internal static class CommentSql
 
     // A public comment (or placeholder) under a visible article.
     public const string PublicById = $"""
-        select {PublicColumns}
-        from comments c
+        select c.id, c.article_id, c.parent_id, c.reader_id as author_id, r.display_name as author_name, coalesce(r.staff, false) as author_staff,
+               c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
+        from (select {PlaceholderColumns} from comments c where c.id = @id and {PublicOrPlaceholder}) c
         join visible_articles v on v.id = c.article_id
         left join readers r on r.id = c.reader_id
-        where c.id = @id and (c.status = 'approved' or (c.status = 'deleted' and c.parent_id is null and c.reply_count > 0))
         """;
 
     public const string RepliesPage = $"""
