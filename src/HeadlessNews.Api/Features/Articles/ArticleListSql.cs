@@ -18,6 +18,16 @@ internal static class ArticleListSql
     private const int SecondsPerPoint = 63_072_000;
     private const double ExactTitleBoost = 1.0;
     private const double TitlePrefixBoost = 0.5;
+    // Added to every head match's score: above any body match (whose score stays under it until the year 3970).
+    private const double HeadTier = 1000.0;
+    // The body tier newest first, a slice of time after another, each asked only when the newer ones did not fill the
+    // page: for a word in a few percent of the articles, the full-text index and a slice's range on publish time
+    // intersect before any article row is read, where ordering all matches by time would read each of them.
+    private static readonly string[] BodySlices =
+    [
+        "a.published_at > now() - interval '7 days'",
+        "a.published_at <= now() - interval '7 days'",
+    ];
     // A body-tier match's score: its publish time alone, in the same points.
     private const string BodyScore = "(extract(epoch from a.published_at) / 63072000.0)::float8";
 
@@ -75,22 +85,23 @@ internal static class ArticleListSql
     }
 
     /// <summary>
-    /// Full-text search in two tiers, one score (migration 0050). Heads (title, tag names, standfirst) that match:
-    /// the newest SearchWindow of them under every other filter, ranked by cover density on the head, plus a boost
-    /// for a title that is exactly what was typed (ExactTitleBoost) or starts with it (TitlePrefixBoost). Articles
-    /// that match only in the body (or whose head match is older than the window): found through the whole vector's
-    /// index, ranked by time alone. Both tiers carry the same recency term, half a point per year of publish time and
-    /// independent of the time of the request, so pages stay stable and a cursor (score, id) pages through both. Only
-    /// the page's rows are read from articles. Each hit gets a snippet of the summary and the start of the body
-    /// (highlighting parses the text again, so it reads at most 600 characters of it), HTML-escaped before the
-    /// matches are wrapped in mark tags.
+    /// Full-text search in two tiers (migration 0050). First the heads (title, tag names, standfirst) that match: the
+    /// newest SearchWindow of them under every other filter, ranked by cover density on the head plus a boost for a
+    /// title that is exactly what was typed (ExactTitleBoost) or starts with it (TitlePrefixBoost). Below all of them,
+    /// articles that match only in the body (or whose head match is older than the window), newest first, found
+    /// through the whole vector's index and never ranked, so no body vector is read back to rank it. The scores carry
+    /// a recency term, half a point per year of publish time and independent of the time of the request, so pages
+    /// stay stable and a cursor (score, id) pages through both tiers. Only the page's rows are read from articles.
+    /// Each hit gets a snippet of the summary and the start of the body (highlighting parses the text again, so it
+    /// reads at most 300 characters of it: parsing is most of a search's cost when
+    /// every word matches), HTML-escaped before the matches are wrapped in mark tags.
     /// </summary>
     private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage)
     {
         args.AddDynamicParams(new
         {
             q = query.Q, language = searchLanguage, window = SearchWindow,
-            exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost,
+            exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
         });
         var onHead = filters.Select(f => f("h.article_id", "h.published_at")).ToList();
         var onArticle = filters.Select(f => f("a.id", "a.published_at")).ToList();
@@ -123,7 +134,7 @@ internal static class ArticleListSql
         return $"""
             with heads as (
                 select h.article_id as id,
-                       (ts_rank_cd(h.head, websearch_to_tsquery(@language::regconfig, @q), 32)
+                       (@headTier + ts_rank_cd(h.head, websearch_to_tsquery(@language::regconfig, @q), 32)
                          + case when h.title_key = k.key then @exactBoost
                                 when left(h.title_key, length(k.key) + 1) = k.key || ' ' then @prefixBoost
                                 else 0 end
@@ -135,22 +146,30 @@ internal static class ArticleListSql
                 order by h.published_at desc, h.article_id desc
                 limit @window
             ),
-            hits as (
-                (select m.id, m.score from heads m {pageOfHeads} order by m.score desc, m.id desc limit @take)
-                union all
-                (select a.id, {BodyScore} as score
-                 from visible_articles a
-                 where a.search_vector @@ websearch_to_tsquery(@language::regconfig, @q)
-                       and a.id not in (select id from heads){string.Concat(onArticle.Select(c => " and " + c))}{pageOfBodies}
-                 order by a.published_at desc, a.id desc
-                 limit @take)
+            head_page as (
+                select m.id, m.score from heads m {pageOfHeads} order by m.score desc, m.id desc limit @take
             ),
             page as (
-                select id, score from hits order by score desc, id desc limit @take
+                select id, score from head_page
+                union all
+                -- Every head match outranks every body match, so the body's index is asked only for what is left of
+                -- the page (a one-time filter: nothing at all when the heads filled it).
+                (select id, score from (
+                    {string.Join("\n                    union all\n                    ", BodySlices.Select(slice => $"""
+                    (select a.id, {BodyScore} as score
+                     from visible_articles a
+                     where (select count(*) from head_page) < @take and {slice}
+                           and a.search_vector @@ websearch_to_tsquery(@language::regconfig, @q)
+                           and a.id not in (select id from heads){string.Concat(onArticle.Select(c => " and " + c))}{pageOfBodies}
+                     order by a.published_at desc, a.id desc
+                     limit @take)
+                    """))}
+                ) b
+                limit @take - (select count(*) from head_page))
             )
             select {ArticleSql.CardColumns}, p.score,
                    ts_headline(@language::regconfig,
-                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 600), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 300), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
                        websearch_to_tsquery(@language::regconfig, @q),
                        'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
             from page p join visible_articles a on a.id = p.id
