@@ -100,9 +100,15 @@ internal static class ArticleListSql
     {
         args.AddDynamicParams(new
         {
-            q = query.Q, language = searchLanguage, window = SearchWindow,
+            q = query.Q, window = SearchWindow,
             exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
         });
+        // The language is written into the statement as a regconfig constant, not sent as text to cast: the cast from
+        // text is only stable, so websearch_to_tsquery(@language::regconfig, @q) stayed a call that every row tested
+        // ran again (parsing and stemming the query each time), where with a constant PostgreSQL computes the tsquery
+        // once while planning. The setting is checked at start to name a text-search configuration.
+        var language = $"'{searchLanguage.Replace("'", "''")}'::regconfig";
+        var tsquery = $"websearch_to_tsquery({language}, @q)";
         var onHead = filters.Select(f => f("h.article_id", "h.published_at")).ToList();
         var onArticle = filters.Select(f => f("a.id", "a.published_at")).ToList();
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -118,7 +124,7 @@ internal static class ArticleListSql
         // A head holds a prefix of the whole vector, so a head that matches means the article matches, unless the
         // query excludes a word (websearch's -word): the body may hold it. Then the whole vector is asked as well.
         if (query.Q!.Contains('-'))
-            onHead.Add("exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ websearch_to_tsquery(@language::regconfig, @q))");
+            onHead.Add($"exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ {tsquery})");
         string pageOfHeads = "", pageOfBodies = "";
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
@@ -134,14 +140,14 @@ internal static class ArticleListSql
         return $"""
             with heads as (
                 select h.article_id as id,
-                       (@headTier + ts_rank_cd(h.head, websearch_to_tsquery(@language::regconfig, @q), 32)
+                       (@headTier + ts_rank_cd(h.head, {tsquery}, 32)
                          + case when h.title_key = k.key then @exactBoost
                                 when left(h.title_key, length(k.key) + 1) = k.key || ' ' then @prefixBoost
                                 else 0 end
                          + extract(epoch from h.published_at) / {SecondsPerPoint}.0)::float8 as score
                 from article_search_heads h,
                      (select array_to_string(suggestion_words_of(@q), ' ') as key) k
-                where h.head @@ websearch_to_tsquery(@language::regconfig, @q) and h.published_at <= now()
+                where h.head @@ {tsquery} and h.published_at <= now()
                       {string.Concat(onHead.Select(c => " and " + c))}
                 order by h.published_at desc, h.article_id desc
                 limit @window
@@ -159,7 +165,7 @@ internal static class ArticleListSql
                     (select a.id, {BodyScore} as score
                      from visible_articles a
                      where (select count(*) from head_page) < @take and {slice}
-                           and a.search_vector @@ websearch_to_tsquery(@language::regconfig, @q)
+                           and a.search_vector @@ {tsquery}
                            and a.id not in (select id from heads){string.Concat(onArticle.Select(c => " and " + c))}{pageOfBodies}
                      order by a.published_at desc, a.id desc
                      limit @take)
@@ -168,9 +174,9 @@ internal static class ArticleListSql
                 limit @take - (select count(*) from head_page))
             )
             select {ArticleSql.CardColumns}, p.score,
-                   ts_headline(@language::regconfig,
+                   ts_headline({language},
                        replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 300), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-                       websearch_to_tsquery(@language::regconfig, @q),
+                       {tsquery},
                        'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
             from page p join visible_articles a on a.id = p.id
             order by p.score desc, p.id desc
