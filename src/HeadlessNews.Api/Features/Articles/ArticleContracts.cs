@@ -143,8 +143,9 @@ public sealed record ArticleListQuery(
     [FromQuery(Name = "publishedAfter")][property: Description("Only articles published after this time (ISO 8601).")] DateTimeOffset? PublishedAfter,
     [FromQuery(Name = "publishedBefore")][property: Description("Only articles published before this time (ISO 8601).")] DateTimeOffset? PublishedBefore,
     [FromQuery(Name = "q")][property: Description("Full-text search, web-search syntax: \"quoted phrase\", OR, -exclude. " +
-        "Results are ranked by relevance (title over tags and summary over body) blended with recency, among the " +
-        "300 most recent matches, each with a highlighted snippet.")] string? Q,
+        "Articles whose title, tags or summary match come first, ranked by relevance (an exact title, then a title " +
+        "starting with the words, title over tags and summary) blended with recency, among the 300 most recent such " +
+        "matches; then articles that match in the body only, newest first. Each hit has a highlighted snippet.")] string? Q,
     [FromQuery(Name = "limit")][property: Description("Page size, 1 to 100."), DefaultValue(20)] int? Limit,
     [FromQuery(Name = "cursor")][property: Description("The nextCursor of the previous page.")] string? Cursor);
 

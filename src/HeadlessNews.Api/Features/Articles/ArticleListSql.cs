@@ -11,8 +11,25 @@ namespace HeadlessNews.Api.Features.Articles;
 /// </summary>
 internal static class ArticleListSql
 {
-    // Search ranks at most this many of the newest matches, so a common word costs no more than a rare one.
+    // Search ranks at most this many of the newest head matches, so a common word costs no more than a rare one.
     private const int SearchWindow = 300;
+    // The recency term: a point per two years of publish time. The boosts are in the same points: an exact title
+    // outranks other head matches up to two years newer, a title that starts with what was typed one year newer.
+    private const int SecondsPerPoint = 63_072_000;
+    private const double ExactTitleBoost = 1.0;
+    private const double TitlePrefixBoost = 0.5;
+    // Added to every head match's score: above any body match (whose score stays under it until the year 3970).
+    private const double HeadTier = 1000.0;
+    // The body tier newest first, a slice of time after another, each asked only when the newer ones did not fill the
+    // page: for a word in a few percent of the articles, the full-text index and a slice's range on publish time
+    // intersect before any article row is read, where ordering all matches by time would read each of them.
+    private static readonly string[] BodySlices =
+    [
+        "a.published_at > now() - interval '7 days'",
+        "a.published_at <= now() - interval '7 days'",
+    ];
+    // A body-tier match's score: its publish time alone, in the same points.
+    private const string BodyScore = "(extract(epoch from a.published_at) / 63072000.0)::float8";
 
     public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take, string searchLanguage)
     {
@@ -40,7 +57,7 @@ internal static class ArticleListSql
             args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
-            return (Search(query, [.. filters.Select(f => f("a.id", "a.published_at"))], args, searchLanguage), args);
+            return (Search(query, filters, args, searchLanguage), args);
 
         var sql = new StringBuilder($"select {ArticleSql.CardColumns} from visible_articles a where ");
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -68,55 +85,98 @@ internal static class ArticleListSql
     }
 
     /// <summary>
-    /// Full-text search: the newest matches (at most SearchWindow) under every other filter, ranked by
-    /// relevance (title weighs most, then tags and summary, then body) plus a recency term that does not depend
-    /// on the time of the request (half a point per year of publish time), so pages stay stable. Each hit gets a
-    /// snippet of the summary and the start of the body (highlighting parses the text again, so it reads at most
-    /// 600 characters of it; highlighting costs time in proportion to the text), HTML-escaped before the matches are wrapped in mark tags.
+    /// Full-text search in two tiers (migration 0050). First the heads (title, tag names, standfirst) that match: the
+    /// newest SearchWindow of them under every other filter, ranked by cover density on the head plus a boost for a
+    /// title that is exactly what was typed (ExactTitleBoost) or starts with it (TitlePrefixBoost). Below all of them,
+    /// articles that match only in the body (or whose head match is older than the window), newest first, found
+    /// through the whole vector's index and never ranked, so no body vector is read back to rank it. The scores carry
+    /// a recency term, half a point per year of publish time and independent of the time of the request, so pages
+    /// stay stable and a cursor (score, id) pages through both tiers. Only the page's rows are read from articles.
+    /// Each hit gets a snippet of the summary and the start of the body (highlighting parses the text again, so it
+    /// reads at most 300 characters of it: parsing is most of a search's cost when
+    /// every word matches), HTML-escaped before the matches are wrapped in mark tags.
     /// </summary>
-    private static string Search(ArticleListQuery query, List<string> onArticle, DynamicParameters args, string searchLanguage)
+    private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage)
     {
-        args.AddDynamicParams(new { q = query.Q, language = searchLanguage, window = SearchWindow });
+        args.AddDynamicParams(new
+        {
+            q = query.Q, window = SearchWindow,
+            exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
+        });
+        // The language is written into the statement as a regconfig constant, not sent as text to cast: the cast from
+        // text is only stable, so websearch_to_tsquery(@language::regconfig, @q) stayed a call that every row tested
+        // ran again (parsing and stemming the query each time), where with a constant PostgreSQL computes the tsquery
+        // once while planning. The setting is checked at start to name a text-search configuration.
+        var language = $"'{searchLanguage.Replace("'", "''")}'::regconfig";
+        var tsquery = $"websearch_to_tsquery({language}, @q)";
+        var onHead = filters.Select(f => f("h.article_id", "h.published_at")).ToList();
+        var onArticle = filters.Select(f => f("a.id", "a.published_at")).ToList();
         var tags = query.Tag?.Distinct().ToArray() ?? [];
         if (tags.Length > 0)
         {
             args.AddDynamicParams(new { tags, tagCount = tags.Length });
-            onArticle.Add(query.TagMatch == "all"
-                ? "(select count(*) from article_tags x join tags t on t.id = x.tag_id where x.article_id = a.id and t.slug = any(@tags)) = @tagCount"
-                : "exists (select 1 from article_tags x join tags t on t.id = x.tag_id where x.article_id = a.id and t.slug = any(@tags))");
+            string OnTags(string id) => query.TagMatch == "all"
+                ? $"(select count(*) from article_tags x join tags t on t.id = x.tag_id where x.article_id = {id} and t.slug = any(@tags)) = @tagCount"
+                : $"exists (select 1 from article_tags x join tags t on t.id = x.tag_id where x.article_id = {id} and t.slug = any(@tags))";
+            onHead.Add(OnTags("h.article_id"));
+            onArticle.Add(OnTags("a.id"));
         }
-        var page = "";
+        // A head holds a prefix of the whole vector, so a head that matches means the article matches, unless the
+        // query excludes a word (websearch's -word): the body may hold it. Then the whole vector is asked as well.
+        if (query.Q!.Contains('-'))
+            onHead.Add($"exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ {tsquery})");
+        string pageOfHeads = "", pageOfBodies = "";
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
-            args.AddDynamicParams(new { afterScore = after.Score, afterId = after.Id });
-            page = "where (r.score, r.id) < (@afterScore, @afterId)";
+            // A body-tier score is its publish time, so nothing published after the cursor's score (read as a time,
+            // a second's slack for rounding) can come after it: the newest-first walk starts there.
+            var notAfter = DateTimeOffset.UnixEpoch.AddSeconds(Math.Clamp(after.Score * SecondsPerPoint + 1, -62_135_596_800, 253_402_300_799));
+            args.AddDynamicParams(new { afterScore = after.Score, afterId = after.Id, notAfter = notAfter.UtcDateTime });
+            pageOfHeads = "where (m.score, m.id) < (@afterScore, @afterId)";
+            pageOfBodies = $" and ({BodyScore}, a.id) < (@afterScore, @afterId) and a.published_at <= @notAfter";
         }
-        // The tsquery is written out (not a CTE) so the planner sees the words and picks between walking the
-        // newest articles and the full-text index; ranking happens only for the window it returns.
+        // The tsquery is written out (not a CTE) so the planner sees the words and picks between walking the newest
+        // rows and a full-text index.
         return $"""
-            with matches as (
-                select a.id, a.published_at, a.search_vector
-                from visible_articles a
-                where a.search_vector @@ websearch_to_tsquery(@language::regconfig, @q) {string.Concat(onArticle.Select(c => " and " + c))}
-                order by a.published_at desc, a.id desc
+            with heads as (
+                select h.article_id as id,
+                       (@headTier + ts_rank_cd(h.head, {tsquery}, 32)
+                         + case when h.title_key = k.key then @exactBoost
+                                when left(h.title_key, length(k.key) + 1) = k.key || ' ' then @prefixBoost
+                                else 0 end
+                         + extract(epoch from h.published_at) / {SecondsPerPoint}.0)::float8 as score
+                from article_search_heads h,
+                     (select array_to_string(suggestion_words_of(@q), ' ') as key) k
+                where h.head @@ {tsquery} and h.published_at <= now()
+                      {string.Concat(onHead.Select(c => " and " + c))}
+                order by h.published_at desc, h.article_id desc
                 limit @window
             ),
-            ranked as (
-                select m.id,
-                       ts_rank_cd(m.search_vector, websearch_to_tsquery(@language::regconfig, @q), 32)
-                         + extract(epoch from m.published_at) / 63072000.0 as score
-                from matches m
+            head_page as (
+                select m.id, m.score from heads m {pageOfHeads} order by m.score desc, m.id desc limit @take
             ),
             page as (
-                select r.id, r.score from ranked r
-                {page}
-                order by r.score desc, r.id desc
-                limit @take
+                select id, score from head_page
+                union all
+                -- Every head match outranks every body match, so the body's index is asked only for what is left of
+                -- the page (a one-time filter: nothing at all when the heads filled it).
+                (select id, score from (
+                    {string.Join("\n                    union all\n                    ", BodySlices.Select(slice => $"""
+                    (select a.id, {BodyScore} as score
+                     from visible_articles a
+                     where (select count(*) from head_page) < @take and {slice}
+                           and a.search_vector @@ {tsquery}
+                           and a.id not in (select id from heads){string.Concat(onArticle.Select(c => " and " + c))}{pageOfBodies}
+                     order by a.published_at desc, a.id desc
+                     limit @take)
+                    """))}
+                ) b
+                limit @take - (select count(*) from head_page))
             )
             select {ArticleSql.CardColumns}, p.score,
-                   ts_headline(@language::regconfig,
-                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 600), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-                       websearch_to_tsquery(@language::regconfig, @q),
+                   ts_headline({language},
+                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 300), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
+                       {tsquery},
                        'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
             from page p join visible_articles a on a.id = p.id
             order by p.score desc, p.id desc

@@ -183,6 +183,87 @@ public sealed class SearchTests : ApiTestBase
         Assert.That(await SuggestedArticlesAsync("lighthouse"), Is.EqualTo(new[] { "lighthouse-sale" }));
     }
 
+    // Titles, standfirsts and bodies that hold the query's words only where a test says so.
+    private async Task PublishTextAsync(string slug, string title, DateTimeOffset at, string body = "Nothing to report.", string summary = "Latest.")
+    {
+        var (id, version) = await CreateArticleAsync(slug, extra: new { title, summary, bodyMarkdown = body });
+        await PublishAsync(id, version, at);
+    }
+
+    [Test]
+    public async Task SearchRanksAnExactTitleFirstThenATitleStartingWithTheWordsThenTitlesHoldingThem()
+    {
+        var now = DateTimeOffset.UtcNow;
+        // Newest first in time, so the ranking, not the publish time, must put them in this order.
+        await PublishTextAsync("strike-at-the-harbour", "Strike at the harbour", now.AddMinutes(-1));
+        await PublishTextAsync("dockers-vote-on-harbour-strike", "Dockers vote on harbour strike", now.AddMinutes(-2));
+        await PublishTextAsync("harbour-strike-ends", "Harbour strike ends after talks", now.AddMinutes(-3));
+        await PublishTextAsync("harbour-strike", "Harbour strike", now.AddMinutes(-4));
+
+        var hits = Slugs(await SearchAsync("Harbour strike"));
+
+        Assert.That(hits[..2], Is.EqualTo(new[] { "harbour-strike", "harbour-strike-ends" }), "the exact title, then the title that starts with the words");
+        Assert.That(hits[2..], Is.EquivalentTo(new[] { "strike-at-the-harbour", "dockers-vote-on-harbour-strike" }));
+    }
+
+    [Test]
+    public async Task ATitleMatchOutranksNewerBodyMatchesWhichAreStillFoundAndPaged()
+    {
+        var now = DateTimeOffset.UtcNow;
+        // A long body: the word comes well after the part snippets are made from.
+        var filler = string.Join(' ', Enumerable.Repeat("Councillors debated the budget line by line.", 40));
+        await PublishTextAsync("old-title-match", "Glacier retreat measured", now.AddDays(-30));
+        await PublishTextAsync("standfirst-match", "Mountain report", now.AddDays(-20), summary: "The glacier lost a tenth.");
+        for (var i = 0; i < 3; i++)
+            await PublishTextAsync($"body-match-{i}", $"Council notes {i}", now.AddHours(-i - 1), body: $"{filler}\n\nAlso: the glacier.");
+        await PublishTextAsync("unrelated", "Council notes", now, body: filler);
+
+        var all = Slugs(await SearchAsync("glacier"));
+        Assert.That(all, Is.EqualTo(new[] { "old-title-match", "standfirst-match", "body-match-0", "body-match-1", "body-match-2" }),
+            "title above standfirst above body, body matches newest first");
+
+        var paged = new List<string>();
+        string? cursor = null;
+        do
+        {
+            var page = await SearchAsync("glacier", $"&limit=2{(cursor is null ? "" : "&cursor=" + cursor)}");
+            paged.AddRange(Slugs(page));
+            cursor = page["nextCursor"]?.GetValue<string>();
+        }
+        while (cursor is not null);
+        Assert.That(paged, Is.EqualTo(all), "pages run from the head matches into the body matches without a gap or a repeat");
+        Assert.That(Slugs(await SearchAsync("glacier -mountain")), Is.EqualTo(new[] { "old-title-match", "body-match-0", "body-match-1", "body-match-2" }));
+        Assert.That(Slugs(await SearchAsync("glacier -budget")), Is.EqualTo(new[] { "old-title-match", "standfirst-match" }),
+            "a word excluded by the query is looked for in the body of head matches too");
+    }
+
+    [Test]
+    public async Task SearchFollowsTitleEditsUnpublishAndDelete()
+    {
+        var (id, version) = await CreateArticleAsync("quarry-plans", extra: new { title = "Quarry plans filed", summary = "Latest.", bodyMarkdown = "Nothing." });
+        version = await PublishAsync(id, version);
+        Assert.That(Slugs(await SearchAsync("quarry")), Is.EqualTo(new[] { "quarry-plans" }));
+
+        var edited = await SendAsync(Admin, HttpMethod.Put, $"/api/v1/manage/articles/{id}",
+            new { slug = "quarry-plans", title = "Mine plans filed", summary = "Latest.", bodyMarkdown = "Nothing.", tags = Array.Empty<string>() }, version);
+        Assert.That(edited.StatusCode, Is.EqualTo(HttpStatusCode.OK), await edited.Content.ReadAsStringAsync());
+        version = (await ReadJsonAsync(edited))["version"]!.GetValue<int>();
+        Assert.That(Slugs(await SearchAsync("quarry")), Is.Empty);
+        Assert.That(Slugs(await SearchAsync("mine")), Is.EqualTo(new[] { "quarry-plans" }));
+
+        var unpublished = await SendAsync(Admin, HttpMethod.Post, $"/api/v1/manage/articles/{id}/unpublish", null, version);
+        Assert.That(unpublished.StatusCode, Is.EqualTo(HttpStatusCode.OK), await unpublished.Content.ReadAsStringAsync());
+        Assert.That(Slugs(await SearchAsync("mine")), Is.Empty);
+        Assert.That(await SqlAsync<long>("select count(*) from article_search_heads where article_id = @id", new { id }), Is.Zero);
+
+        version = (await ReadJsonAsync(unpublished))["version"]!.GetValue<int>();
+        version = await PublishAsync(id, version);
+        Assert.That(Slugs(await SearchAsync("mine")), Is.EqualTo(new[] { "quarry-plans" }));
+        Assert.That((await SendAsync(Admin, HttpMethod.Delete, $"/api/v1/manage/articles/{id}", null, version)).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(Slugs(await SearchAsync("mine")), Is.Empty);
+        Assert.That(await SqlAsync<long>("select count(*) from article_search_heads"), Is.Zero);
+    }
+
     [Test]
     public async Task HostileSearchInputGivesResultsOrA400NeverA500()
     {
