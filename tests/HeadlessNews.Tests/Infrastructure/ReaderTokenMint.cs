@@ -12,9 +12,12 @@ internal static class ReaderTokenMint
     public static string Create(
         string subject, string? name = "Reader", string? email = null, bool staff = false,
         string issuer = HeadlessNewsApiFactory.ReaderIssuer, string audience = HeadlessNewsApiFactory.ReaderAudience,
-        DateTime? expires = null, SecurityKey? key = null, string algorithm = SecurityAlgorithms.HmacSha256, bool withExpiry = true)
+        DateTime? expires = null, SecurityKey? key = null, string algorithm = SecurityAlgorithms.HmacSha256, bool withExpiry = true,
+        IReadOnlyDictionary<string, object>? extra = null)
     {
         var claims = new Dictionary<string, object> { ["sub"] = subject };
+        foreach (var (claim, value) in extra ?? new Dictionary<string, object>())
+            claims[claim] = value;
         if (name is not null)
             claims["name"] = name;
         if (email is not null)

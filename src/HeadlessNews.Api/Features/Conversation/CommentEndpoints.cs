@@ -78,7 +78,7 @@ internal static class CommentEndpoints
             .WithSummary("Edit your comment")
             .WithDescription("The author only, within the edit window (HeadlessNews:Comments:EditWindowMinutes), with If-Match, while the " +
                              "article is public (404 otherwise). The new text is moderated like a new comment: it may be held again.");
-        write.MapDelete("/comments/{id:guid}", DeleteComment).WithName("DeleteComment").WithReaderWriteLimit()
+        write.MapDelete("/comments/{id:guid}", DeleteComment).WithName("DeleteComment").AllowBannedReaders().WithReaderWriteLimit()
             .ProducesProblems(404, 422)
             .WithSummary("Delete your comment")
             .WithDescription("The author only, within the edit window, also while the article is not public. A comment with replies " +
@@ -87,9 +87,9 @@ internal static class CommentEndpoints
             .ProducesProblems(404, 409, 422)
             .WithSummary("Report a comment")
             .WithDescription("Once per reader and comment (409 after); not your own (422). Reported comments go to the moderation queue.");
-        write.MapGet("/me/comments", ListMyComments).WithName("ListMyComments")
+        write.MapGet("/me/comments", ListMyComments).WithName("ListMyComments").AllowBannedReaders()
             .WithSummary("Your comments").WithDescription("The signed-in reader's comments in every status (pending ones await moderation), newest first.");
-        write.MapGet("/me/export", ExportMe).WithName("ExportMyData")
+        write.MapGet("/me/export", ExportMe).WithName("ExportMyData").AllowBannedReaders()
             .WithSummary("Everything stored about you").WithDescription("The signed-in reader's profile (email included) and all their comments, as JSON.");
     }
 
@@ -241,7 +241,7 @@ internal static class CommentEndpoints
         return verdict.Status == "approved" ? TypedResults.Created(location, comment) : TypedResults.Accepted(location, comment);
     }
 
-    private sealed record OwnRow(Guid Id, Guid ArticleId, Guid? ReaderId, string Status, int Version, Guid? ParentId, bool HasReplies, bool InWindow, bool ArticlePublic);
+    private sealed record OwnRow(Guid Id, Guid ArticleId, Guid? ReaderId, string Status, int Version, Guid? ParentId, bool InWindow, bool ArticlePublic);
 
     /// <summary>
     /// The author's own comment, locked; or the answer to give instead. Edits need the article public (like posting: a
@@ -265,7 +265,8 @@ internal static class CommentEndpoints
             {
                 ["id"] = [$"Comments can be changed for {settings.EditWindowMinutes.ToString(CultureInfo.InvariantCulture)} minutes after posting."],
             }));
-        if (row.Status == "rejected")
+        // Its author may still delete a rejected comment (take their words back), not edit it.
+        if (editing && row.Status == "rejected")
             return (null, Problems.Unprocessable("The comment was rejected.", new() { ["id"] = ["A rejected comment cannot be changed."] }));
         return (row, null);
     }
@@ -321,8 +322,12 @@ internal static class CommentEndpoints
         var subject = await connection.QuerySingleAsync<CommentEvents.Subject>(new CommandDefinition(
             "select c.id, c.article_id, a.slug as article_slug, c.parent_id, c.created_at from comments c join articles a on a.id = c.article_id where c.id = @id",
             new { id }, tx, cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(row!.HasReplies ? CommentSql.MakePlaceholder : CommentSql.Delete, new { id }, tx, cancellationToken: ct));
-        var wasPublic = row.Status == "approved" && row.ArticlePublic;
+        // Asked again now that the row is locked: LockOwn's snapshot was taken before it waited for the lock, so a reply
+        // committed meanwhile was not in it, and a plain delete would take that reply with it (no placeholder, no event).
+        // While the lock is held no reply can be added (its foreign key needs a share lock on this row).
+        var hasReplies = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(CommentSql.HasReplies, new { id }, tx, cancellationToken: ct));
+        await connection.ExecuteAsync(new CommandDefinition(hasReplies ? CommentSql.MakePlaceholder : CommentSql.Delete, new { id }, tx, cancellationToken: ct));
+        var wasPublic = row!.Status == "approved" && row.ArticlePublic;
         if (wasPublic)
             await CommentEvents.RecordAsync(connection, tx, EventTypes.CommentRemoved, [subject], ct);
         await tx.CommitAsync(ct);

@@ -151,7 +151,6 @@ internal static class CommentSql
     // window is still open (the database's clock, like every other time rule).
     public const string LockOwn = """
         select c.id, c.article_id, c.reader_id, c.status, c.version, c.parent_id,
-               exists (select 1 from comments r where r.parent_id = c.id and r.status <> 'deleted') as has_replies,
                c.created_at > now() - make_interval(secs => @windowSeconds) as in_window,
                exists (select 1 from visible_articles v where v.id = c.article_id) as article_public
         from comments c where c.id = @id
@@ -176,6 +175,8 @@ internal static class CommentSql
         """;
 
     public const string Delete = "delete from comments where id = @id";
+
+    public const string HasReplies = "select exists (select 1 from comments r where r.parent_id = @id and r.status <> 'deleted')";
 
     public const string ReportTarget = """
         select c.reader_id from comments c join visible_articles v on v.id = c.article_id
@@ -295,10 +296,18 @@ internal static class CommentSql
         where c.reader_id = @id and c.status = 'approved' and article_is_public(a.status, a.published_at)
         """;
 
+    // Placeholders keep nothing that could quote the erased text: moderators' reasons and other readers' reports on
+    // them go too. The reader's own reports go with the reader row (cascade); the counts they added are taken back.
     public const string EraseReader = """
-        update comments c set status = 'deleted', body = '', body_html = '', body_hash = null, reader_id = null, featured = false,
-            open_reports = 0, version = version + 1
-        where c.reader_id = @id and exists (select 1 from comments r where r.parent_id = c.id and r.reader_id is distinct from @id);
+        with placeholders as (
+            update comments c set status = 'deleted', body = '', body_html = '', body_hash = null, reader_id = null, featured = false,
+                open_reports = 0, held_reason = null, reject_reason = null, edited_at = null, version = version + 1
+            where c.reader_id = @id and exists (select 1 from comments r where r.parent_id = c.id and r.reader_id is distinct from @id)
+            returning c.id
+        )
+        delete from comment_reports where comment_id in (select id from placeholders);
+        update comments set open_reports = greatest(open_reports - 1, 0)
+        where id in (select comment_id from comment_reports where reader_id = @id);
         delete from comments where reader_id = @id;
         delete from readers where id = @id;
         """;

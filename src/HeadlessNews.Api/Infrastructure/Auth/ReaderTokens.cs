@@ -3,6 +3,7 @@ using Dapper;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -117,16 +118,28 @@ internal static class ReaderTokens
         var email = principal.FindFirstValue("email") is { Length: > 0 and <= 320 } e && TextRules.IsCleanText(e, multiline: false) ? e : null;
         var staff = principal.FindFirstValue(settings.StaffClaim) is "true" or "True";
 
+        // A front end may send the token on every request; only a reader operation (a route behind the reader policy)
+        // needs the reader's record. Anywhere else the token is checked and nothing is looked up or stored: a reader who
+        // only reads leaves no name or email behind, and an erased reader is not written back by a page view.
+        if (context.HttpContext.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == Policy) != true)
+        {
+            context.Principal = new ClaimsPrincipal(new ClaimsIdentity([new("sub", subject), new("iss", issuer), new("name", name)], Scheme, "name", "hn:no-roles"));
+            return;
+        }
         // Answered from memory when this instance saw the same token content lately: no database round trip.
         var services = context.HttpContext.RequestServices;
         var reader = new KnownReaders.Identity(issuer, subject, name, email, staff);
         var id = await services.GetRequiredService<KnownReaders>().ResolveAsync(
             services.GetRequiredService<NpgsqlDataSource>(), reader, context.HttpContext.RequestAborted);
         context.HttpContext.Items[IdentityItem] = reader;
-        var identity = (ClaimsIdentity)principal.Identity!;
-        identity.AddClaim(new Claim(ReaderIdClaim, id.ToString()));
+        // The request runs as a principal of our own making, never as the token's claims: a token is the identity
+        // provider's word on who the reader is, not on roles, key ids or quotas, and a claim named like one of ours
+        // (ClaimTypes.Role, ClaimTypes.NameIdentifier, the key quota) must not make a reader an editor or let them
+        // pick another client's rate-limit bucket.
+        List<Claim> claims = [new("sub", subject), new("iss", issuer), new("name", name), new(ReaderIdClaim, id.ToString())];
         if (staff)
-            identity.AddClaim(new Claim(StaffClaim, "true"));
+            claims.Add(new Claim(StaffClaim, "true"));
+        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, "name", "hn:no-roles"));
     }
 
     /// <summary>The name readers see: clean single-line text, at most 100 characters, "Reader" when there is none.</summary>
@@ -188,14 +201,20 @@ internal sealed class ReaderStanding(NpgsqlDataSource primary, KnownReaders know
             claims.AddClaim(new Claim(ReaderTokens.ReaderIdClaim, fresh.ToString()));
             banned = false;
         }
-        if (banned is not false)
+        // A ban stops a reader taking part, not taking their words back or seeing what is stored about them.
+        if (banned is not false && http.GetEndpoint()?.Metadata.GetMetadata<BannedReadersAllowed>() is null)
             return TypedResults.Problem(statusCode: 403, title: "Forbidden", detail: "This reader is banned from the conversation.");
         return await next(context);
     }
 }
 
+/// <summary>Marks a reader operation a banned reader may still use (deleting their own comments, their data).</summary>
+internal sealed class BannedReadersAllowed;
+
 internal static class ReaderStandings
 {
+    public static RouteHandlerBuilder AllowBannedReaders(this RouteHandlerBuilder endpoint) => endpoint.WithMetadata(new BannedReadersAllowed());
+
     /// <summary>The one <see cref="ReaderStanding"/> (a singleton) in front of every endpoint of a group.</summary>
     public static RouteGroupBuilder WithReaderStanding(this RouteGroupBuilder group)
     {

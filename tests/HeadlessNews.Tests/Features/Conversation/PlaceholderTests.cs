@@ -19,7 +19,8 @@ public sealed class PlaceholderTests : ApiTestBase
             .PostAsJsonAsync("/api/v1/articles/rejected-parent/comments", new { body = "Something rude" }));
         var reply = await ReadJsonAsync(await ReaderClient("replier", "Replier")
             .PostAsJsonAsync("/api/v1/articles/rejected-parent/comments", new { body = "A fair answer", parentId = parent["id"]!.GetValue<Guid>() }));
-        var alone = await ReadJsonAsync(await ReaderClient("loner")
+        var loner = ReaderClient("loner");
+        var alone = await ReadJsonAsync(await loner
             .PostAsJsonAsync("/api/v1/articles/rejected-parent/comments", new { body = "Rude and unanswered" }));
 
         foreach (var id in new[] { parent["id"], alone["id"] })
@@ -44,6 +45,11 @@ public sealed class PlaceholderTests : ApiTestBase
         var replies = await ReadJsonAsync(await Anonymous.GetAsync($"/api/v1/comments/{parent["id"]}/replies"));
         Assert.That(replies["items"]!.AsArray().Single()!["id"]!.GetValue<Guid>(), Is.EqualTo(reply["id"]!.GetValue<Guid>()));
         await AssertProblemAsync(await Anonymous.GetAsync($"/api/v1/comments/{alone["id"]}"), HttpStatusCode.NotFound);
+
+        // Its author may still take a rejected comment back (not edit it).
+        await AssertProblemAsync(await SendAsync(loner, HttpMethod.Put, $"/api/v1/comments/{alone["id"]}", new { body = "Softer" }, 1), HttpStatusCode.UnprocessableEntity);
+        Assert.That((await loner.DeleteAsync($"/api/v1/comments/{alone["id"]}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
+        Assert.That(await SqlAsync<long>("select count(*) from comments where id = @id", new { id = alone["id"]!.GetValue<Guid>() }), Is.EqualTo(0));
 
         var article = await ReadJsonAsync(await Anonymous.GetAsync("/api/v1/articles/rejected-parent"));
         Assert.That(article["comments"]!["count"]!.GetValue<int>(), Is.EqualTo(1), "the count is the one reply a reader can reach");

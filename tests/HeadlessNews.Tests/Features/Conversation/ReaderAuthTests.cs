@@ -11,6 +11,28 @@ public sealed class ReaderAuthTests : ApiTestBase
         ClientWithKey(token).PostAsJsonAsync($"/api/v1/articles/{slug}/comments", new { body = "Hello" });
 
     [Test]
+    public async Task ATokensOwnRoleKeyAndQuotaClaimsGiveNothing()
+    {
+        await CreatePublishedAsync("signed-in");
+        var adminKeyId = await SqlAsync<Guid>("select id from api_keys where role = 'admin' limit 1");
+        var token = ReaderTokenMint.Create("claims-too-much", extra: new Dictionary<string, object>
+        {
+            [System.Security.Claims.ClaimTypes.Role] = "admin",
+            ["role"] = "admin",
+            [System.Security.Claims.ClaimTypes.NameIdentifier] = adminKeyId.ToString(),
+            ["headlessnews:requests_per_minute"] = "1000000",
+        });
+        var client = ClientWithKey(token);
+        foreach (var (method, path) in new[] { (HttpMethod.Get, "/api/v1/manage/articles"), (HttpMethod.Get, "/api/v1/manage/keys"),
+                     (HttpMethod.Get, "/api/v1/manage/comments"), (HttpMethod.Get, "/api/v1/manage/audit") })
+            await AssertProblemAsync(await client.SendAsync(new HttpRequestMessage(method, path)), HttpStatusCode.Forbidden);
+        await AssertProblemAsync(await client.PostAsJsonAsync("/api/v1/manage/tags", new { name = "Injected", slug = "injected" }), HttpStatusCode.Forbidden);
+        Assert.That(await SqlAsync<long>("select count(*) from tags where slug = 'injected'"), Is.EqualTo(0));
+        // Still a reader like any other.
+        Assert.That((await PostWithAsync(token)).StatusCode, Is.EqualTo(HttpStatusCode.Created));
+    }
+
+    [Test]
     public async Task EveryRefusedTokenGetsTheSame401AndChangesNothing()
     {
         await CreatePublishedAsync("signed-in");
@@ -56,6 +78,20 @@ public sealed class ReaderAuthTests : ApiTestBase
     }
 
     [Test]
+    public async Task ATokenOnPublicReadsStoresNothingAboutItsReader()
+    {
+        await CreatePublishedAsync("signed-in");
+        var reader = ReaderClient("only-reads", "Only Reads", "reads@example.org");
+        Assert.That((await reader.GetAsync("/api/v1/articles/signed-in")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await reader.GetAsync("/api/v1/articles/signed-in/comments")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await reader.GetAsync("/api/v1/articles")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SqlAsync<long>("select count(*) from readers where subject = 'only-reads'"), Is.EqualTo(0),
+            "a reader who only reads leaves no name or email behind");
+        Assert.That((await reader.GetAsync("/api/v1/me/comments")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await SqlAsync<long>("select count(*) from readers where subject = 'only-reads'"), Is.EqualTo(1), "a reader operation records the reader");
+    }
+
+    [Test]
     public async Task StaffTokensCarryTheBadge()
     {
         await CreatePublishedAsync("signed-in");
@@ -93,8 +129,10 @@ public sealed class ReaderAuthTests : ApiTestBase
 
         var problem = await AssertProblemAsync(await reader.PostAsJsonAsync("/api/v1/articles/signed-in/comments", new { body = "Again" }), HttpStatusCode.Forbidden);
         Assert.That(problem["detail"]!.ToString(), Does.Contain("banned"));
-        await AssertProblemAsync(await reader.GetAsync("/api/v1/me/comments"), HttpStatusCode.Forbidden);
-        await AssertProblemAsync(await reader.GetAsync("/api/v1/me/export"), HttpStatusCode.Forbidden);
+        // A ban stops taking part, not seeing one's own data or taking one's words back.
+        Assert.That((await reader.GetAsync("/api/v1/me/comments")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await reader.GetAsync("/api/v1/me/export")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await reader.DeleteAsync($"/api/v1/comments/{posted["id"]}")).StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
 
         Assert.That((await Admin.DeleteAsync($"/api/v1/manage/readers/{readerId}/ban")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await reader.PostAsJsonAsync("/api/v1/articles/signed-in/comments", new { body = "Calmer now" })).StatusCode, Is.EqualTo(HttpStatusCode.Created));
@@ -102,8 +140,8 @@ public sealed class ReaderAuthTests : ApiTestBase
         // A ban for a time ends by itself.
         var until = DateTimeOffset.UtcNow.AddDays(1);
         Assert.That((await Admin.PostAsJsonAsync($"/api/v1/manage/readers/{readerId}/ban", new { reason = "Cool off.", until })).StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        await AssertProblemAsync(await reader.GetAsync("/api/v1/me/comments"), HttpStatusCode.Forbidden);
+        await AssertProblemAsync(await reader.PostAsJsonAsync("/api/v1/articles/signed-in/comments", new { body = "During the pause" }), HttpStatusCode.Forbidden);
         await SqlAsync<int>("update readers set banned_until = now() - interval '1 minute' returning 1");
-        Assert.That((await reader.GetAsync("/api/v1/me/comments")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await reader.PostAsJsonAsync("/api/v1/articles/signed-in/comments", new { body = "After the pause" })).StatusCode, Is.EqualTo(HttpStatusCode.Created));
     }
 }
