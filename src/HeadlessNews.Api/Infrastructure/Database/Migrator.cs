@@ -16,10 +16,13 @@ internal sealed class Migrator(NpgsqlDataSource dataSource, IConfiguration confi
         await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: ct));
         try
         {
-            // Migrations run once per start: an unpooled connection cannot be one a database restart left dead.
+            // Migrations run once per start: an unpooled connection cannot be one a database restart left dead. No
+            // command timeout: a migration that fills a new table from every article (0050) runs for minutes on a
+            // million articles, and Npgsql's default of 30 s cancelled it there, leaving the API unable to start.
             var connectionString = new NpgsqlConnectionStringBuilder(DatabaseExtensions.ConnectionString(configuration))
             {
                 Pooling = false,
+                CommandTimeout = 0,
             }.ConnectionString;
             var upgrader = DeployChanges.To
                 .PostgresqlDatabase(connectionString)
