@@ -23,15 +23,8 @@ internal static class ArticleSql
         coalesce((select public_count from article_conversations where article_id = a.id), 0) as comment_count
         """;
 
-    // The same for related cards, whose articles are read through visible_articles as v.
-    private const string RelatedCommentColumns = """
-        (select coalesce(c.state, 'auto') <> 'closed'
-                and (coalesce(c.state, 'auto') = 'open' or s.days is null or v.published_at is null
-                     or v.published_at + make_interval(days => s.days) > now())
-         from (select (select auto_close_after_days from conversation_settings) as days) s
-         left join article_conversations c on c.article_id = v.id) as comments_open,
-        coalesce((select public_count from article_conversations where article_id = v.id), 0) as comment_count
-        """;
+    // A related card: the article's card fields and its conversation, read through visible_articles as a.
+    private const string RelatedCardColumns = $"a.id, a.slug, a.title, a.summary, a.published_at, a.hero_image::text as hero_image, {CommentColumns}";
 
     // Everything of an article after its body and the HTML and outline derived from it.
     private const string ColumnsAfterBody = $"""
@@ -99,8 +92,7 @@ internal static class ArticleSql
             where c.id <> (select id from me) and c.id not in (select id from curated)
             group by c.id
         )
-        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, cards.kind, cards.reason,
-               {RelatedCommentColumns}
+        select {RelatedCardColumns}, cards.kind, cards.reason
         from (
             select c.id, 'curated' as kind, null as reason, 0 as grp, c.position::bigint as ord from curated c
             union all
@@ -110,17 +102,16 @@ internal static class ArticleSql
             from computed c join visible_articles v on v.id = c.id
             where (select count(*) from curated) < @limit
         ) cards
-        join visible_articles v on v.id = cards.id
+        join visible_articles a on a.id = cards.id
         order by cards.grp, cards.ord
         limit @limit
         """;
 
     // The curated cards of a visible article, as RelatedBySlug shows them when they fill the limit.
     public const string CuratedBySlug = $"""
-        select v.id, v.slug, v.title, v.summary, v.published_at, v.hero_image::text as hero_image, 'curated' as kind, null as reason,
-               {RelatedCommentColumns}
+        select {RelatedCardColumns}, 'curated' as kind, null as reason
         from related_links r
-        join visible_articles v on v.id = r.related_id
+        join visible_articles a on a.id = r.related_id
         where r.article_id = (select id from visible_articles where slug = @slug)
         order by r.position
         limit @limit

@@ -65,8 +65,7 @@ internal static class CommentSql
                 union all
                 select 1, * from replies
             )
-            select c.id, c.article_id, c.parent_id, c.reader_id as author_id, r.display_name as author_name, coalesce(r.staff, false) as author_staff,
-                   c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
+            select {PublicColumns}
             from shown c left join readers r on r.id = c.reader_id
             order by c.part, (case when c.part = 0 then c.created_at end) {dir}, (case when c.part = 0 then c.id end) {dir},
                      c.parent_id, c.created_at, c.id
@@ -87,8 +86,7 @@ internal static class CommentSql
 
     // A public comment (or placeholder) under a visible article.
     public const string PublicById = $"""
-        select c.id, c.article_id, c.parent_id, c.reader_id as author_id, r.display_name as author_name, coalesce(r.staff, false) as author_staff,
-               c.body_html, c.status, c.featured, c.created_at, c.edited_at, c.reply_count
+        select {PublicColumns}
         from (select {PlaceholderColumns} from comments c where c.id = @id and {PublicOrPlaceholder}) c
         join visible_articles v on v.id = c.article_id
         left join readers r on r.id = c.reader_id

@@ -123,7 +123,7 @@ internal static class ReaderTokens
         // only reads leaves no name or email behind, and an erased reader is not written back by a page view.
         if (context.HttpContext.GetEndpoint()?.Metadata.GetOrderedMetadata<IAuthorizeData>().Any(a => a.Policy == Policy) != true)
         {
-            context.Principal = new ClaimsPrincipal(new ClaimsIdentity([new("sub", subject), new("iss", issuer), new("name", name)], Scheme, "name", "hn:no-roles"));
+            context.Principal = ReaderPrincipal(subject, issuer, name);
             return;
         }
         // Answered from memory when this instance saw the same token content lately: no database round trip.
@@ -132,15 +132,17 @@ internal static class ReaderTokens
         var id = await services.GetRequiredService<KnownReaders>().ResolveAsync(
             services.GetRequiredService<NpgsqlDataSource>(), reader, context.HttpContext.RequestAborted);
         context.HttpContext.Items[IdentityItem] = reader;
-        // The request runs as a principal of our own making, never as the token's claims: a token is the identity
-        // provider's word on who the reader is, not on roles, key ids or quotas, and a claim named like one of ours
-        // (ClaimTypes.Role, ClaimTypes.NameIdentifier, the key quota) must not make a reader an editor or let them
-        // pick another client's rate-limit bucket.
-        List<Claim> claims = [new("sub", subject), new("iss", issuer), new("name", name), new(ReaderIdClaim, id.ToString())];
-        if (staff)
-            claims.Add(new Claim(StaffClaim, "true"));
-        context.Principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme, "name", "hn:no-roles"));
+        context.Principal = staff
+            ? ReaderPrincipal(subject, issuer, name, new Claim(ReaderIdClaim, id.ToString()), new Claim(StaffClaim, "true"))
+            : ReaderPrincipal(subject, issuer, name, new Claim(ReaderIdClaim, id.ToString()));
     }
+
+    // The request runs as a principal of our own making, never as the token's claims: a token is the identity
+    // provider's word on who the reader is, not on roles, key ids or quotas, and a claim named like one of ours
+    // (ClaimTypes.Role, ClaimTypes.NameIdentifier, the key quota) must not make a reader an editor or let them pick
+    // another client's rate-limit bucket.
+    private static ClaimsPrincipal ReaderPrincipal(string subject, string issuer, string name, params Claim[] ours) =>
+        new(new ClaimsIdentity([new("sub", subject), new("iss", issuer), new("name", name), .. ours], Scheme, "name", "hn:no-roles"));
 
     /// <summary>The name readers see: clean single-line text, at most 100 characters, "Reader" when there is none.</summary>
     public static string DisplayName(string? claimed)
