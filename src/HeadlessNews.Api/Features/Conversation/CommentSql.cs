@@ -1,3 +1,5 @@
+using HeadlessNews.Api.Features.Articles;
+
 namespace HeadlessNews.Api.Features.Conversation;
 
 /// <summary>
@@ -106,9 +108,9 @@ internal static class CommentSql
     // One reader's writes run one at a time, so duplicate checks and first-comment counts cannot race.
     public const string LockReader = "select pg_advisory_xact_lock(hashtextextended(@readerId::text, 7236071233690103152))";
 
-    public const string ArticleForComment = """
-        select v.id, v.slug, article_comments_open(v.id, v.published_at) as open
-        from visible_articles v where v.slug = @slug
+    public const string ArticleForComment = $"""
+        select a.id, a.slug, x.comments_open as open
+        from visible_articles a cross join lateral (select {ArticleSql.CommentColumns}) x where a.slug = @slug
         """;
 
     // The stored policy, or the table's defaults when none was ever stored.
@@ -259,10 +261,10 @@ internal static class CommentSql
             auto_close_after_days = excluded.auto_close_after_days
         """;
 
-    public const string ArticleConversation = """
-        select a.id as article_id, coalesce(c.state, 'auto') as state, article_comments_open(a.id, a.published_at) as open,
-               article_comment_count(a.id) as count
+    public const string ArticleConversation = $"""
+        select a.id as article_id, coalesce(c.state, 'auto') as state, x.comments_open as open, x.comment_count as count
         from articles a left join article_conversations c on c.article_id = a.id
+        cross join lateral (select {ArticleSql.CommentColumns}) x
         where a.id = @id
         """;
 

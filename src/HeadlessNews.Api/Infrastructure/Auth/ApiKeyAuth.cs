@@ -118,11 +118,13 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (!ApiKeyAuth.IsIssuedFormat(key))
             return AuthenticateResult.Fail("Unknown key.");
 
-        // Unknown well-formed keys cost at most the client's allowance of lookups (UnknownKeys).
-        if (unknownKeys.WasMissed(hash))
+        // Unknown well-formed keys cost at most the client's allowance of lookups (UnknownKeys), which knows keys by
+        // their hash in hex.
+        var hashId = Convert.ToHexString(hash);
+        if (unknownKeys.WasMissed(hashId))
             return AuthenticateResult.Fail("Unknown key.");
         var client = Context.Connection.RemoteIpAddress;
-        var (may, retryAfter) = await unknownKeys.TryStartLookupAsync(client, hash, Context.RequestAborted);
+        var (may, retryAfter) = await unknownKeys.TryStartLookupAsync(client, hashId, Context.RequestAborted);
         if (!may)
         {
             Context.Items[UnknownKeysRetryAfter] = retryAfter;
@@ -135,10 +137,10 @@ internal sealed class ApiKeyAuthenticationHandler(
             new { hash }, cancellationToken: Context.RequestAborted));
         if (row is null)
         {
-            unknownKeys.Missed(hash);
+            unknownKeys.Missed(hashId);
             return AuthenticateResult.Fail("Unknown key.");
         }
-        await unknownKeys.FoundAsync(client, hash, Context.RequestAborted);
+        await unknownKeys.FoundAsync(client, hashId, Context.RequestAborted);
         return Success(row.Id.ToString(), row.Name, row.Role, row.RequestsPerMinute);
     }
 

@@ -36,16 +36,16 @@ internal sealed class UnknownKeys(IOptions<RateLimitOptions> options, SharedRate
     /// <summary>How many key lookups reached the database (for tests and the bench).</summary>
     public long Lookups => Interlocked.Read(ref _lookups);
 
-    public bool WasMissed(byte[] hash) => _missed.TryGetValue(Convert.ToHexString(hash), out _);
+    public bool WasMissed(string id) => _missed.TryGetValue(id, out _);
 
     /// <summary>
     /// Whether this client may look this key up now. A key found recently always may; any other takes one from the
     /// client's allowance, given back if the key is found. When it may not, RetryAfter says when.
     /// </summary>
-    public async Task<(bool May, TimeSpan RetryAfter)> TryStartLookupAsync(System.Net.IPAddress? address, byte[] hash, CancellationToken ct)
+    public async Task<(bool May, TimeSpan RetryAfter)> TryStartLookupAsync(System.Net.IPAddress? address, string id, CancellationToken ct)
     {
         if (!_options.Enabled || _options.ExemptLoopback && address is not null && System.Net.IPAddress.IsLoopback(address)
-            || _found.TryGetValue(Convert.ToHexString(hash), out _))
+            || _found.TryGetValue(id, out _))
             return (Counted(true), TimeSpan.Zero);
         var client = Client(address);
         if (UseShared)
@@ -67,10 +67,9 @@ internal sealed class UnknownKeys(IOptions<RateLimitOptions> options, SharedRate
         return (Counted(may), retryAfter);
     }
 
-    public async Task FoundAsync(System.Net.IPAddress? address, byte[] hash, CancellationToken ct)
+    public async Task FoundAsync(System.Net.IPAddress? address, string id, CancellationToken ct)
     {
         var client = Client(address);
-        var id = Convert.ToHexString(hash);
         if (_found.TryGetValue(id, out _))
             return;
         _found.Set(id, true, new MemoryCacheEntryOptions { Size = 1, SlidingExpiration = MissRetention });
@@ -100,9 +99,8 @@ internal sealed class UnknownKeys(IOptions<RateLimitOptions> options, SharedRate
         logger.LogWarning(e, "The shared allowance of unknown keys is unavailable; counting per instance for 5 s");
     }
 
-    public void Missed(byte[] hash)
+    public void Missed(string id)
     {
-        var id = Convert.ToHexString(hash);
         _found.Remove(id);
         _missed.Set(id, true, new MemoryCacheEntryOptions { Size = 1, AbsoluteExpirationRelativeToNow = MissRetention });
     }

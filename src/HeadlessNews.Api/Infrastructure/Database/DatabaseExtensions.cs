@@ -35,8 +35,7 @@ internal static class DatabaseExtensions
         });
         builder.Services.AddHostedService<Cluster.ReplicaMonitor>();
         builder.Services.AddSingleton<Migrator>();
-        // Scoped: it uses the validators, which are scoped (the Development environment checks this at start).
-        builder.Services.AddScoped<DemoContentLoader>();
+        builder.Services.AddSingleton<DemoContentLoader>();
     }
 
     public static string ConnectionString(IConfiguration configuration)
@@ -108,11 +107,7 @@ internal static class DatabaseExtensions
         if (problem is not null)
             return problem;
         if (options.DemoContent)
-            await untilReachable.ExecuteAsync(async ct =>
-            {
-                await using var scope = app.Services.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<DemoContentLoader>().LoadAsync(ct);
-            }, stopping);
+            await untilReachable.ExecuteAsync(ct => new ValueTask(app.Services.GetRequiredService<DemoContentLoader>().LoadAsync(ct)), stopping);
         return null;
     }
 }
