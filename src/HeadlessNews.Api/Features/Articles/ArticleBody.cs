@@ -39,7 +39,7 @@ internal static class ArticleBody
     /// </summary>
     public const int MaxTableCells = 2_000;
 
-    /// <summary>The most raw HTML tags (opening and closing) a body may have; see <see cref="RawHtml"/>.</summary>
+    /// <summary>The most raw HTML tags (opening and closing) a body may have; see <see cref="CountRawHtml"/>.</summary>
     public const int MaxRawHtmlTags = 1_000;
 
     /// <summary>
@@ -137,16 +137,21 @@ internal static class ArticleBody
                     break;
             }
         }
-        var (deepest, tags) = RawHtml(document);
-        if (tags > MaxRawHtmlTags)
-            return $"bodyMarkdown may have at most {MaxRawHtmlTags:N0} raw HTML tags.";
+        // Rendering writes a block of plain markup as it is only when no raw HTML element is open around it; inside
+        // one (a <div> before it, say) the block goes through the sanitizer with the rest, so it is counted here too.
+        int open = 0, deepest = 0, tags = 0;
+        var tooWide = false;
         foreach (var block in document)
         {
-            if (HoldsOnlyPlainMarkup(block) && !SelfAndDescendants(block).OfType<LinkInline>().Any(l => l.IsImage))
-                continue;
-            if (WidestElement(block) > MaxSanitizedItems)
-                return $"bodyMarkdown may have at most {MaxSanitizedItems:N0} items (links, inline HTML, list items, table rows) in one paragraph, list or table that holds raw HTML, a table, footnotes, images or links other than http(s), mailto or #anchors; split it into smaller ones.";
+            var writtenAsIs = open == 0 && HoldsOnlyPlainMarkup(block) && !SelfAndDescendants(block).OfType<LinkInline>().Any(l => l.IsImage);
+            if (!writtenAsIs && WidestElement(block) > MaxSanitizedItems)
+                tooWide = true;
+            CountRawHtml(block, ref open, ref deepest, ref tags);
         }
+        if (tags > MaxRawHtmlTags)
+            return $"bodyMarkdown may have at most {MaxRawHtmlTags:N0} raw HTML tags.";
+        if (tooWide)
+            return $"bodyMarkdown may have at most {MaxSanitizedItems:N0} items (links, inline HTML, list items, table rows) in one paragraph, list or table that holds raw HTML, a table, footnotes, images or links other than http(s), mailto or #anchors, or that stands inside a raw HTML element; split it into smaller ones.";
         return deepest > MaxNesting
             ? $"bodyMarkdown must not nest HTML elements more than {MaxNesting} levels deep (an element left open counts until it is closed)."
             : null;
@@ -236,18 +241,11 @@ internal static class ArticleBody
     }.ToFrozenSet(StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>
-    /// How deep the body's raw HTML opens elements in one another, at most, and how many tags it has: the sanitizer
-    /// takes time out of proportion to the length for deeply nested (or never closed) elements, which Markdown's own
-    /// structure does not show, and for many elements side by side (twice the tags took four times as long).
+    /// Follows the raw HTML of one block: how deep it has opened elements in one another (carried from block to block),
+    /// the deepest so far and the tags so far. The sanitizer takes time out of proportion to the length for deeply
+    /// nested (or never closed) elements, which Markdown's own structure does not show, and for many elements side by
+    /// side (twice the tags took four times as long).
     /// </summary>
-    private static (int Deepest, int Tags) RawHtml(MarkdownDocument document)
-    {
-        int depth = 0, deepest = 0, tags = 0;
-        foreach (var block in document)
-            CountRawHtml(block, ref depth, ref deepest, ref tags);
-        return (deepest, tags);
-    }
-
     private static void CountRawHtml(Block block, ref int depth, ref int deepest, ref int tags)
     {
         foreach (var node in SelfAndDescendants(block))

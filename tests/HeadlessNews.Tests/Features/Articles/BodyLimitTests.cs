@@ -29,6 +29,9 @@ public sealed class BodyLimitTests : ApiTestBase
         new object[] { "raw HTML tags", Repeat("<b>x</b> ", ArticleBody.MaxRawHtmlTags / 2 + 1) },
         new object[] { "other-scheme links in one paragraph", Repeat("[a](ftp://example.org) ", ArticleBody.MaxSanitizedItems / 2 + 1) },
         new object[] { "list items with relative links", Repeat("- [a](/a)\n", ArticleBody.MaxSanitizedItems + 1) },
+        // Plain on its own, but rendered through the sanitizer because the <div> around it is open.
+        new object[] { "plain links inside raw HTML", "<div>\n\n" + Repeat("[a](https://example.org) ", ArticleBody.MaxSanitizedItems / 2 + 1) + "\n\n</div>" },
+        new object[] { "plain links after raw HTML left open", "<section>\n\nx\n\n" + Repeat("[a](https://example.org) ", ArticleBody.MaxSanitizedItems / 2 + 1) },
     ];
 
     [TestCaseSource(nameof(TooMuch))]
@@ -53,6 +56,8 @@ public sealed class BodyLimitTests : ApiTestBase
         new object[] { "links with spaces", Repeat("[a](https://example.org/a) ", 2_000) },
         new object[] { "other-scheme links in one paragraph", Repeat("[a](ftp://example.org) ", ArticleBody.MaxSanitizedItems / 2) },
         new object[] { "paragraphs of other-scheme links", Repeat(Repeat("[a](ftp://e.org) ", 500) + "\n\n", 10) },
+        new object[] { "plain links inside raw HTML", "<div>\n\n" + Repeat("[a](https://example.org) ", ArticleBody.MaxSanitizedItems / 2) + "\n\n</div>" },
+        new object[] { "plain links after raw HTML closed", "<div>x</div>\n\n" + Repeat("[a](https://example.org/a) ", 2_000) },
     ];
 
     [TestCaseSource(nameof(AtTheLimits))]
