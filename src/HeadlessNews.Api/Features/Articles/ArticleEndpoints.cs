@@ -36,8 +36,7 @@ internal static class ArticleEndpoints
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
         var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
-        // Search plans depend on the words searched for: keep them off the generic-plan pool.
-        await using var connection = (searching ? hot.Search : hot.Source).CreateConnection();
+        await using var connection = hot.Source.CreateConnection();
         var cards = searching
             ? await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct)
             : await ArticleMapping.LoadPageAsync(connection, sql, args, options.Value.SiteUrl, ct);

@@ -191,6 +191,28 @@ public sealed class SearchTests : ApiTestBase
     }
 
     [Test]
+    public async Task SearchAnswersAlikeBeforeAndAfterItsStatementRunsPreparedOnAGenericPlan()
+    {
+        // Npgsql prepares a statement after its fifth use and the delivery pool runs prepared statements on the
+        // generic plan, made without the words: twenty searches of one statement text go through both.
+        string[] words = ["glacier", "orchard", "lantern", "meadow", "quarry", "beacon", "thistle", "walnut", "cobble", "heron"];
+        var at = DateTimeOffset.UtcNow.AddHours(-2);
+        for (var i = 0; i < words.Length; i++)
+        {
+            await PublishTextAsync($"title-{words[i]}", $"The {words[i]} question", at.AddMinutes(i));
+            await PublishTextAsync($"body-{words[i]}", $"Other news {i}", at.AddMinutes(30 + i), body: $"A note on the {words[i]} at the end.");
+        }
+        // The second round asks for another limit: another URL (nothing answered from a cache), the same statement.
+        foreach (var extra in (string[])["", "&limit=5"])
+            foreach (var word in words)
+            {
+                var hits = await SearchAsync(word, extra);
+                Assert.That(Slugs(hits), Is.EqualTo(new[] { $"title-{word}", $"body-{word}" }), word + extra);
+                Assert.That(hits["items"]![1]!["snippet"]!.ToString(), Does.Contain($"<mark>{word}</mark>"), word + extra);
+            }
+    }
+
+    [Test]
     public async Task SearchRanksAnExactTitleFirstThenATitleStartingWithTheWordsThenTitlesHoldingThem()
     {
         var now = DateTimeOffset.UtcNow;
