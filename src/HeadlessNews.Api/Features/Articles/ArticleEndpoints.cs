@@ -36,7 +36,8 @@ internal static class ArticleEndpoints
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
         var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
-        await using var connection = hot.Source.CreateConnection();
+        // Opened here: search reads its page and then the page's tags on the same connection.
+        await using var connection = await hot.Source.OpenConnectionAsync(ct);
         var cards = searching
             ? await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct)
             : await ArticleMapping.LoadPageAsync(connection, sql, args, options.Value.SiteUrl, ct);

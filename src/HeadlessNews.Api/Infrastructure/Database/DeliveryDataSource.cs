@@ -31,6 +31,11 @@ internal sealed class DeliveryDataSource(
         if (connection.MaxAutoPrepare == 0)
             connection.MaxAutoPrepare = 64;
         connection.Options = $"{connection.Options} -c plan_cache_mode=force_generic_plan".Trim();
+        // Delivery reads leave nothing in the session (no SET, LISTEN, temporary table or advisory lock), so the reset
+        // Npgsql sends when a connection comes back to the pool (RESET ALL, CLOSE ALL, UNLISTEN * and more, run in
+        // front of the next request's first statement) would buy nothing; it cost about 0.1 ms of the server's time per
+        // request, a fifth of an article page's.
+        connection.NoResetOnClose = true;
     }
 
     /// <summary>Drops idle connections everywhere: after an outage they may all be dead.</summary>
