@@ -58,6 +58,9 @@ builder.Services.AddScoped<ArticleImporter>();
 // The one write path for articles: revisions, events, change feed, purge
 builder.Services.AddSingleton<ArticleWriter>();
 
+// Delivery pages look their cards' tags up in memory (a copy kept in step by tag_generation)
+builder.Services.AddSingleton<TagDirectory>();
+
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();
 builder.Services.AddHostedService<SearchReindexer>();

@@ -1,4 +1,5 @@
 using Dapper;
+using HeadlessNews.Api.Features.Tags;
 using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Api.Infrastructure.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -30,17 +31,15 @@ internal static class ArticleEndpoints
     }
 
     private static async Task<Ok<ArticleList>> ListArticles(
-        [AsParameters] ArticleListQuery query, HttpContext http, DeliveryDataSource hot,
+        [AsParameters] ArticleListQuery query, HttpContext http, DeliveryDataSource hot, TagDirectory tagDirectory,
         IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
         var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
-        // Opened here: search reads its page and then the page's tags on the same connection.
+        // Opened here: when the tags changed, their new state is read on the same connection as the page.
         await using var connection = await hot.Source.OpenConnectionAsync(ct);
-        var cards = searching
-            ? await ArticleMapping.LoadCardsAsync(connection, sql, args, options.Value.SiteUrl, ct)
-            : await ArticleMapping.LoadPageAsync(connection, sql, args, options.Value.SiteUrl, ct);
+        var cards = await ArticleMapping.LoadPageAsync(connection, tagDirectory, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => searching
             ? Cursor.EncodeScore(last.Score, last.Card.Id)
             : Cursor.Encode(last.Card.PublishedAt!.Value, last.Card.Id));

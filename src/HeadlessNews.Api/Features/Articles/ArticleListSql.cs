@@ -59,7 +59,7 @@ internal static class ArticleListSql
         if (!string.IsNullOrWhiteSpace(query.Q))
             return (Search(query, filters, args, searchLanguage), args);
 
-        var sql = new StringBuilder($"select {ArticleSql.CardColumns} from visible_articles a where ");
+        var sql = new StringBuilder($"select {ArticleSql.CardColumns}, {ArticleSql.TagIdColumns("a.id")} from visible_articles a where ");
         var tags = query.Tag?.Distinct().ToArray() ?? [];
         if (tags.Length == 0)
         {
@@ -177,7 +177,8 @@ internal static class ArticleListSql
                    ts_headline({language},
                        replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 300), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
                        {tsquery},
-                       'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet
+                       'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet,
+                   {ArticleSql.TagIdColumns("a.id")}
             from page p join visible_articles a on a.id = p.id
             order by p.score desc, p.id desc
             """;

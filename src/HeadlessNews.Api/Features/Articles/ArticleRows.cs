@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using HeadlessNews.Api.Features.Tags;
 using Npgsql;
 
 namespace HeadlessNews.Api.Features.Articles;
@@ -50,6 +51,9 @@ internal sealed class CardRow
     public double Score { get; init; }
     public bool CommentsOpen { get; init; }
     public int CommentCount { get; init; }
+    // Only from pages that select ArticleSql.TagIdColumns.
+    public Guid[]? TagIds { get; init; }
+    public long TagGeneration { get; init; }
 }
 
 internal sealed class RelatedRow
@@ -148,23 +152,18 @@ internal static class ArticleMapping
     }
 
     /// <summary>
-    /// A delivery list page with its tags in one round trip: the page query, then the tags of the same page (the page
-    /// query again, as a subquery: an index walk of a page costs less than a second round trip). Not for search, whose
-    /// page query ranks and highlights.
+    /// A delivery page (a list or search results) in one statement: its rows carry their tag ids (ArticleSql.TagIdColumns),
+    /// looked up in the TagDirectory's copy of the tags. Each card comes with its row's score (search relevance; 0 for
+    /// other lists), which search cursors need.
     /// </summary>
     public static async Task<List<(ArticleCard Card, double Score)>> LoadPageAsync(
-        NpgsqlConnection connection, string pageSql, object args, string siteUrl, CancellationToken ct)
+        NpgsqlConnection connection, TagDirectory directory, string sql, object args, string siteUrl, CancellationToken ct)
     {
-        using var results = await connection.QueryMultipleAsync(new CommandDefinition($"""
-            {pageSql};
-            select at.article_id, t.slug, t.name, t.kind
-            from article_tags at join tags t on t.id = at.tag_id
-            where at.article_id = any(array(select p.id from ({pageSql}) p))
-            order by at.article_id, at.position
-            """, args, cancellationToken: ct));
-        var rows = (await results.ReadAsync<CardRow>()).AsList();
-        var tags = (await results.ReadAsync<TagRow>()).ToLookup(t => t.ArticleId);
-        return rows.Select(r => (r.ToCard(tags.TagsOf(r.Id), siteUrl), r.Score)).ToList();
+        var rows = (await connection.QueryAsync<CardRow>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
+        if (rows.Count == 0)
+            return [];
+        var tags = await directory.TagsOfAsync(connection, rows[0].TagGeneration, [.. rows.Select(r => r.TagIds)], ct);
+        return [.. rows.Select((r, i) => (r.ToCard(tags[i], siteUrl), r.Score))];
     }
 
     /// <summary>Whole articles with their tags: the article query (FullColumns), then one query for all their tags.</summary>

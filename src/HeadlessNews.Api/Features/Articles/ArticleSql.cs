@@ -42,6 +42,12 @@ internal static class ArticleSql
         a.hero_image::text as hero_image, a.ai_generated, a.reading_time_minutes, a.canonical_url, {CommentColumns}
         """;
 
+    // A card's tag ids in the editor's order, and the state of the tags table they are to be looked up in
+    // (TagDirectory): for pages, which look their tags up in memory rather than join tags per page.
+    public static string TagIdColumns(string id) =>
+        $"array(select at.tag_id from article_tags at where at.article_id = {id} order by at.position) as tag_ids, " +
+        "coalesce((select n from tag_generation), 0) as tag_generation";
+
     public const string TagsOfArticles = """
         select at.article_id, t.slug, t.name, t.kind
         from article_tags at join tags t on t.id = at.tag_id

@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Dapper;
+using HeadlessNews.Tests.Features.Cluster;
+using HeadlessNews.Tests.Infrastructure;
+using Npgsql;
+
+namespace HeadlessNews.Tests.Features.Tags;
+
+/// <summary>
+/// Delivery pages carry their cards' tag ids and look the tags up in a copy each instance keeps (TagDirectory), valid
+/// for one state of the tags table (tag_generation): a tag written anywhere shows on the very next page everywhere.
+/// </summary>
+public sealed class TagDirectoryTests : ApiTestBase
+{
+    private static async Task<string[][]> CardTagNamesAsync(HttpClient client, string url) =>
+        [.. (await client.GetFromJsonAsync<JsonNode>(url))!["items"]!.AsArray()
+            .Select(card => card!["tags"]!.AsArray().Select(t => t!["name"]!.ToString()).ToArray())];
+
+    [Test]
+    public async Task ATagWrittenOnOneInstanceShowsOnTheNextListTagPageAndSearchOfAnother()
+    {
+        // No in-process cache on the other instance: each read below asks its database and its copy of the tags.
+        await using var other = SecondInstance.Start(new Dictionary<string, string?> { ["HeadlessNews:Caching:InProcessSeconds"] = "0" });
+        var tag = await ReadJsonAsync(await Admin.PostAsJsonAsync("/api/v1/manage/tags", new { slug = "energy", name = "Energy", kind = "topic" }));
+        await CreatePublishedAsync("grid-upgrade", ["energy"], DateTimeOffset.UtcNow.AddMinutes(-10));
+        Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles"), Is.EqualTo(new[] { new[] { "Energy" } }));
+
+        var renamed = await Admin.PutAsJsonAsync($"/api/v1/manage/tags/{tag["id"]}", new { slug = "energy", name = "Power", kind = "place" });
+        Assert.That(renamed.StatusCode, Is.EqualTo(HttpStatusCode.OK), await renamed.Content.ReadAsStringAsync());
+
+        Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles"), Is.EqualTo(new[] { new[] { "Power" } }), "list");
+        Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles?tag=energy"), Is.EqualTo(new[] { new[] { "Power" } }), "tag page");
+        Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles?q=power"), Is.EqualTo(new[] { new[] { "Power" } }), "search");
+        var kinds = (await other.Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles"))!["items"]![0]!["tags"]![0]!["kind"]!.ToString();
+        Assert.That(kinds, Is.EqualTo("place"));
+
+        // A tag made after the other instance read its copy, on a new article, in the editor's order.
+        await CreateTagAsync("grid", name: "Grid");
+        await CreatePublishedAsync("new-lines", ["grid", "energy"]);
+        Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles"), Is.EqualTo(new[] { new[] { "Grid", "Power" }, new[] { "Power" } }));
+        Assert.That(await CardTagNamesAsync(Anonymous, "/api/v1/articles?tag=grid"), Is.EqualTo(new[] { new[] { "Grid", "Power" } }));
+    }
+
+    [Test]
+    public async Task EveryCommittedChangeToTagsGivesTheTableANewGenerationAndARolledBackOneDoesNot()
+    {
+        const string Generation = "select coalesce((select n from tag_generation), 0)";
+        var before = await SqlAsync<long>(Generation);
+        await CreateTagAsync("first");
+        var afterCreate = await SqlAsync<long>(Generation);
+        Assert.That(afterCreate, Is.Not.EqualTo(before));
+
+        await using (var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var transaction = await connection.BeginTransactionAsync();
+            await connection.ExecuteAsync("update tags set name = 'Renamed' where slug = 'first'", transaction: transaction);
+            Assert.That(await connection.ExecuteScalarAsync<long>(Generation, transaction: transaction), Is.Not.EqualTo(afterCreate), "inside the change's transaction");
+            Assert.That(await SqlAsync<long>(Generation), Is.EqualTo(afterCreate), "outside it, before it commits");
+            await transaction.RollbackAsync();
+        }
+        Assert.That(await SqlAsync<long>(Generation), Is.EqualTo(afterCreate));
+        Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/tags/first"))!["name"]!.ToString(), Is.EqualTo("first"));
+    }
+}
