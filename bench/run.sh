@@ -66,6 +66,7 @@ scenarios=(
   "list: reference, popular tag page||||0|http://127.0.0.1:$reference/ref/batch/articles?tag=$popular"
   "detail: API uncached|ref-detail|detail|/api/v1/articles/|$ARTICLES|http://127.0.0.1:$uncached"
   "detail: API cached ($HOT hot)|ref-detail|detail|/api/v1/articles/|$HOT|http://127.0.0.1:$cached"
+  "related: 8 cards, 4 computed|ref-detail|related|/api/v1/articles/|$ARTICLES|http://127.0.0.1:$uncached"
   "list: first page|ref-list|||0|http://127.0.0.1:$uncached/api/v1/articles"
   "list: $((deep_rows / 20)) pages deep|ref-list|||0|http://127.0.0.1:$uncached/api/v1/articles?cursor=$deep"
   "list: popular tag ($popular)|ref-tag|||0|http://127.0.0.1:$uncached/api/v1/articles?tag=$popular"
@@ -91,7 +92,7 @@ run() { # scenario duration -> "rps p50ms p99ms"
 
 echo "warming up ($WARMUP each)..." >&2
 # Each process and each kind of read it serves: tiered JIT and cold buffers need about 10 s of load.
-for i in 1 3 4 5 6 8 11 13; do run "${scenarios[$i]}" "$WARMUP" >/dev/null; done
+for i in 1 3 4 5 6 7 9 12 14; do run "${scenarios[$i]}" "$WARMUP" >/dev/null; done
 
 declare -A results
 for round in $(seq "$ROUNDS"); do

@@ -75,10 +75,10 @@ internal static class ArticleSql
             limit @limit
         ),
         candidates as (
-            select o.article_id as id, count(*) as shared, 0::real as similarity
+            select o.article_id as id, count(*) as shared, 0::real as similarity, max(o.published_at) as published_at
             from article_tags m
             cross join lateral (
-                select o.article_id from visible_tag_links o
+                select o.article_id, o.published_at from visible_tag_links o
                 where o.tag_id = m.tag_id and o.article_id <> m.article_id
                 order by o.published_at desc, o.article_id desc
                 limit 50
@@ -86,14 +86,18 @@ internal static class ArticleSql
             where m.article_id = (select id from me)
             group by o.article_id
             union all
-            select t.neighbour_id, 0, t.score from text_neighbours t where t.article_id = (select id from me)
+            select t.neighbour_id, 0, t.score, v.published_at
+            from text_neighbours t join visible_articles v on v.id = t.neighbour_id
+            where t.article_id = (select id from me)
             union all
-            select n.id, 0, 0 from (
-                select id from visible_articles order by published_at desc, id desc limit 2 * @limit + 1
+            select n.id, 0, 0, n.published_at from (
+                select id, published_at from visible_articles order by published_at desc, id desc limit 2 * @limit + 1
             ) n
         ),
+        -- Every candidate is visible and carries its publish time, so they are ranked and cut to the page before
+        -- any article row is read (a hundred or more candidates, a few cards).
         computed as (
-            select c.id, max(c.shared) as shared, max(c.similarity) as similarity
+            select c.id, max(c.shared) as shared, max(c.similarity) as similarity, max(c.published_at) as published_at
             from candidates c
             where c.id <> (select id from me) and c.id not in (select id from curated)
             group by c.id
@@ -102,11 +106,13 @@ internal static class ArticleSql
         from (
             select c.id, 'curated' as kind, null as reason, 0 as grp, c.position::bigint as ord from curated c
             union all
-            select c.id, 'computed',
-                   case when c.shared > 0 then 'shared-tags' when c.similarity > 0 then 'similar-text' else 'recent' end, 1,
-                   row_number() over (order by c.shared + least(c.similarity * 4, 2) desc, v.published_at desc, v.id desc)
-            from computed c join visible_articles v on v.id = c.id
-            where (select count(*) from curated) < @limit
+            (select c.id, 'computed',
+                    case when c.shared > 0 then 'shared-tags' when c.similarity > 0 then 'similar-text' else 'recent' end, 1,
+                    row_number() over (order by c.shared + least(c.similarity * 4, 2) desc, c.published_at desc, c.id desc)
+             from computed c
+             where (select count(*) from curated) < @limit
+             order by c.shared + least(c.similarity * 4, 2) desc, c.published_at desc, c.id desc
+             limit @limit)
         ) cards
         join visible_articles a on a.id = cards.id
         order by cards.grp, cards.ord
