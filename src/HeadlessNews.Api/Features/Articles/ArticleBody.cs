@@ -139,6 +139,8 @@ internal static class ArticleBody
         }
         // Rendering writes a block of plain markup as it is only when no raw HTML element is open around it; inside
         // one (a <div> before it, say) the block goes through the sanitizer with the rest, so it is counted here too.
+        // An element never closed counts to the end of the body here, where rendering starts afresh after
+        // MaxChunkNodes: stricter than needed, for bodies that leave an element open.
         int open = 0, deepest = 0, tags = 0;
         var tooWide = false;
         foreach (var block in document)

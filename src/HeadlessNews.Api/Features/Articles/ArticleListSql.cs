@@ -104,13 +104,19 @@ internal static class ArticleListSql
             exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
         });
         // The statement runs prepared on a generic plan (planning its branches cost more than running them: 3.4-3.7 ms
-        // against 2-3 ms), so the words are not known when it is planned. Every branch is an index walk bounded by a
-        // page or the window whatever the words, so no word needs a plan of its own. The tsquery is a scalar subquery
-        // (an InitPlan): computed once per execution, where the bare call would be run again for every row ranked or
-        // highlighted. The language is a regconfig constant in the statement, checked at start to name a
-        // text-search configuration.
+        // against 2-3 ms), so the words are not known when it is planned. Each tier reads its matches through its
+        // full-text index and ranks or sorts them, whatever the words, which is the plan PostgreSQL also chose for each
+        // query's own words: per-query plans were no faster for any query shape measured (a common word, a tag name,
+        // an excluded word, a hyphenated word, a phrase, OR, a cursor). What a query costs grows with its matches
+        // (a common word ~13-18 ms, a phrase of common words ~130 ms on the 100,000-article archive). The tsquery is a
+        // scalar subquery (an InitPlan): computed once per execution, where the bare call would be run again for every
+        // row ranked or highlighted. The language is a regconfig constant in the statement, checked at start to name
+        // a text-search configuration.
         var language = $"'{searchLanguage.Replace("'", "''")}'::regconfig";
         var tsquery = $"(select websearch_to_tsquery({language}, @q))";
+        // A query with nothing to look for but excluded words ("-word") would match nearly every article and test each
+        // one's whole vector (1.1 s on the 100,000-article archive): it finds nothing, as in other search engines.
+        var searchable = $"(select querytree({tsquery}) <> 'T')";
         var onHead = filters.Select(f => f("h.article_id", "h.published_at")).ToList();
         var onArticle = filters.Select(f => f("a.id", "a.published_at")).ToList();
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -147,7 +153,7 @@ internal static class ArticleListSql
                          + extract(epoch from h.published_at) / {SecondsPerPoint}.0)::float8 as score
                 from article_search_heads h,
                      (select array_to_string(suggestion_words_of(@q), ' ') as key) k
-                where h.head @@ {tsquery} and h.published_at <= now()
+                where {searchable} and h.head @@ {tsquery} and h.published_at <= now()
                       {string.Concat(onHead.Select(c => " and " + c))}
                 order by h.published_at desc, h.article_id desc
                 limit @window
@@ -164,7 +170,7 @@ internal static class ArticleListSql
                     {string.Join("\n                    union all\n                    ", BodySlices.Select(slice => $"""
                     (select a.id, {BodyScore} as score
                      from visible_articles a
-                     where (select count(*) from head_page) < @take and {slice}
+                     where (select count(*) from head_page) < @take and {searchable} and {slice}
                            and a.search_vector @@ {tsquery}
                            and a.id not in (select id from heads){string.Concat(onArticle.Select(c => " and " + c))}{pageOfBodies}
                      order by a.published_at desc, a.id desc

@@ -53,7 +53,7 @@ internal sealed class CardRow
     public int CommentCount { get; init; }
     // Only from pages that select ArticleSql.TagIdColumns.
     public Guid[]? TagIds { get; init; }
-    public long TagGeneration { get; init; }
+    public Guid? TagGeneration { get; init; }
 }
 
 internal sealed class RelatedRow

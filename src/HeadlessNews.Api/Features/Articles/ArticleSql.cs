@@ -46,7 +46,7 @@ internal static class ArticleSql
     // (TagDirectory): for pages, which look their tags up in memory rather than join tags per page.
     public static string TagIdColumns(string id) =>
         $"array(select at.tag_id from article_tags at where at.article_id = {id} order by at.position) as tag_ids, " +
-        "coalesce((select n from tag_generation), 0) as tag_generation";
+        "(select id from tag_generation) as tag_generation";
 
     public const string TagsOfArticles = """
         select at.article_id, t.slug, t.name, t.kind

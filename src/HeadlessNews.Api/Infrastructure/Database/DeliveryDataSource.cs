@@ -5,9 +5,9 @@ namespace HeadlessNews.Api.Infrastructure.Database;
 
 /// <summary>
 /// Where delivery reads go. Two pools per server: one for the hot reads whose plans do not depend on their
-/// parameters (a slug looked up by a unique index, keyset walks down an index, related cards, full-text search in
-/// its two bounded tiers), whose statements are prepared automatically and always run on the generic plan (planning
-/// the related-cards or search query costs more than running it); and one for reads PostgreSQL plans each time. With ConnectionStrings:HeadlessNewsReplica set, both pairs exist
+/// parameters (a slug looked up by a unique index, keyset walks down an index, related cards, full-text search),
+/// whose statements are prepared automatically and always run on the generic plan (planning the related-cards or
+/// search query costs more than running it); and one for reads PostgreSQL plans each time. With ConnectionStrings:HeadlessNewsReplica set, both pairs exist
 /// and <see cref="ReplicaState"/> picks the standby while it is up, close enough behind and past every write this
 /// process knows of; otherwise the primary. Management reads and every write use the primary pool directly.
 /// </summary>

@@ -46,10 +46,11 @@ public sealed class TagDirectoryTests : ApiTestBase
     [Test]
     public async Task EveryCommittedChangeToTagsGivesTheTableANewGenerationAndARolledBackOneDoesNot()
     {
-        const string Generation = "select coalesce((select n from tag_generation), 0)";
-        var before = await SqlAsync<long>(Generation);
+        // A test's reset empties tag_generation too: no row reads as the zero uuid here.
+        const string Generation = "select coalesce((select id from tag_generation), '00000000-0000-0000-0000-000000000000')";
+        var before = await SqlAsync<Guid>(Generation);
         await CreateTagAsync("first");
-        var afterCreate = await SqlAsync<long>(Generation);
+        var afterCreate = await SqlAsync<Guid>(Generation);
         Assert.That(afterCreate, Is.Not.EqualTo(before));
 
         await using (var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString))
@@ -57,11 +58,20 @@ public sealed class TagDirectoryTests : ApiTestBase
             await connection.OpenAsync();
             await using var transaction = await connection.BeginTransactionAsync();
             await connection.ExecuteAsync("update tags set name = 'Renamed' where slug = 'first'", transaction: transaction);
-            Assert.That(await connection.ExecuteScalarAsync<long>(Generation, transaction: transaction), Is.Not.EqualTo(afterCreate), "inside the change's transaction");
-            Assert.That(await SqlAsync<long>(Generation), Is.EqualTo(afterCreate), "outside it, before it commits");
+            Assert.That(await connection.ExecuteScalarAsync<Guid>(Generation, transaction: transaction), Is.Not.EqualTo(afterCreate), "inside the change's transaction");
+            Assert.That(await SqlAsync<Guid>(Generation), Is.EqualTo(afterCreate), "outside it, before it commits");
             await transaction.RollbackAsync();
         }
-        Assert.That(await SqlAsync<long>(Generation), Is.EqualTo(afterCreate));
+        Assert.That(await SqlAsync<Guid>(Generation), Is.EqualTo(afterCreate));
         Assert.That((await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/tags/first"))!["name"]!.ToString(), Is.EqualTo("first"));
+
+        // Statements that change no tag row (an import batch whose tags all exist) leave it.
+        await SqlAsync<int>("""
+            with none as (insert into tags (slug, name, kind) values ('first', 'Again', 'topic') on conflict (slug) do nothing returning 1)
+            select count(*)::int from none
+            """);
+        await SqlAsync<int>("with none as (update tags set name = 'x' where slug = 'nowhere' returning 1) select count(*)::int from none");
+        await SqlAsync<int>("with none as (delete from tags where slug = 'nowhere' returning 1) select count(*)::int from none");
+        Assert.That(await SqlAsync<Guid>(Generation), Is.EqualTo(afterCreate), "statements that changed no tag");
     }
 }
