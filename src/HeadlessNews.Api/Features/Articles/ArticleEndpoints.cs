@@ -37,8 +37,9 @@ internal static class ArticleEndpoints
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
         var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
-        // Opened here: when the tags changed, their new state is read on the same connection as the page.
-        await using var connection = await hot.Source.OpenConnectionAsync(ct);
+        // Search plans depend on the words searched for: keep them off the generic-plan pool. Opened here: when the
+        // tags changed, their new state is read on the same connection as the page.
+        await using var connection = await (searching ? hot.Search : hot.Source).OpenConnectionAsync(ct);
         var cards = await ArticleMapping.LoadPageAsync(connection, tagDirectory, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => searching
             ? Cursor.EncodeScore(last.Score, last.Card.Id)

@@ -103,20 +103,20 @@ internal static class ArticleListSql
             q = query.Q, window = SearchWindow,
             exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
         });
-        // The statement runs prepared on a generic plan (planning its branches cost more than running them: 3.4-3.7 ms
-        // against 2-3 ms), so the words are not known when it is planned. Each tier reads its matches through its
-        // full-text index and ranks or sorts them, whatever the words, which is the plan PostgreSQL also chose for each
-        // query's own words: per-query plans were no faster for any query shape measured (a common word, a tag name,
-        // an excluded word, a hyphenated word, a phrase, OR, a cursor). What a query costs grows with its matches
-        // (a common word ~13-18 ms, a phrase of common words ~130 ms on the 100,000-article archive). The tsquery is a
-        // scalar subquery (an InitPlan): computed once per execution, where the bare call would be run again for every
-        // row ranked or highlighted. The language is a regconfig constant in the statement, checked at start to name
-        // a text-search configuration.
+        // Planned for each query's words (the search pool, not the generic plans of the delivery pool): with the words
+        // in view PostgreSQL walks the newest heads when a word is in most of them and reads a GIN bitmap when it is
+        // rare. A generic plan (tried: it saved the 3.4-3.7 ms of planning, 263-290 -> 403-420 requests/s on the Zipf
+        // archive) always read every match through the index and sorted them: on the worst-case archive, where every
+        // word is in nearly every head, 23,000 heads a query, 70 requests/s. The language is written into the
+        // statement as a regconfig constant, not sent as text to cast: the cast from text is only stable, so
+        // websearch_to_tsquery(@language::regconfig, @q) stayed a call that every row tested ran again, where with a
+        // constant PostgreSQL computes the tsquery once while planning. The setting is checked at start to name a
+        // text-search configuration.
         var language = $"'{searchLanguage.Replace("'", "''")}'::regconfig";
-        var tsquery = $"(select websearch_to_tsquery({language}, @q))";
+        var tsquery = $"websearch_to_tsquery({language}, @q)";
         // A query with nothing to look for but excluded words ("-word") would match nearly every article and test each
         // one's whole vector (1.1 s on the 100,000-article archive): it finds nothing, as in other search engines.
-        var searchable = $"(select querytree({tsquery}) <> 'T')";
+        var searchable = $"querytree({tsquery}) <> 'T'";
         var onHead = filters.Select(f => f("h.article_id", "h.published_at")).ToList();
         var onArticle = filters.Select(f => f("a.id", "a.published_at")).ToList();
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -134,6 +134,8 @@ internal static class ArticleListSql
         if (query.Q!.Contains('-'))
             onHead.Add($"exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ {tsquery})");
         string pageOfHeads = "", pageOfBodies = "";
+        // The tsquery is written out (not a CTE) so the planner sees the words and picks between walking the newest
+        // rows and a full-text index.
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
             // A body-tier score is its publish time, so nothing published after the cursor's score (read as a time,

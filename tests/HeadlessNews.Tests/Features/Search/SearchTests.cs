@@ -1,12 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
-using Dapper;
-using HeadlessNews.Api.Features.Articles;
-using HeadlessNews.Api.Features.Tags;
-using HeadlessNews.Api.Infrastructure.Database;
 using HeadlessNews.Tests.Infrastructure;
-using Npgsql;
 
 namespace HeadlessNews.Tests.Features.Search;
 
@@ -193,42 +188,6 @@ public sealed class SearchTests : ApiTestBase
     {
         var (id, version) = await CreateArticleAsync(slug, extra: new { title, summary, bodyMarkdown = body });
         await PublishAsync(id, version, at);
-    }
-
-    [Test]
-    public async Task SearchRunsPreparedOnTheGenericPlanAndAnswersAsPlansForItsOwnWordsDo()
-    {
-        string[] words = ["glacier", "orchard", "lantern", "meadow", "quarry", "beacon", "thistle", "walnut", "cobble", "heron"];
-        var at = DateTimeOffset.UtcNow.AddHours(-2);
-        for (var i = 0; i < words.Length; i++)
-        {
-            await PublishTextAsync($"title-{words[i]}", $"The {words[i]} question", at.AddMinutes(i));
-            await PublishTextAsync($"body-{words[i]}", $"Other news {i}", at.AddMinutes(30 + i), body: $"A note on the {words[i]} at the end.");
-        }
-        // The delivery pool's settings on one connection, so that Npgsql prepares the statement after its fifth use
-        // there; and a pool that never prepares, where PostgreSQL plans each execution for its words.
-        var delivery = new NpgsqlConnectionStringBuilder(GlobalSetup.Database.ConnectionString) { MaxPoolSize = 1 };
-        DeliveryDataSource.Configure(delivery);
-        await using var prepared = NpgsqlDataSource.Create(delivery);
-        await using var planned = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(GlobalSetup.Database.ConnectionString) { MaxAutoPrepare = 0 });
-        var tags = new TagDirectory();
-
-        foreach (var q in words.Concat(["glacier -orchard", "\"the glacier question\"", "glacier or heron", "-glacier"]))
-        {
-            var (sql, args) = ArticleListSql.Build(new ArticleListQuery(null, null, null, null, null, q, null, null), 21, "english");
-            await using var one = await prepared.OpenConnectionAsync();
-            var generic = await ArticleMapping.LoadPageAsync(one, tags, sql, args, "https://news.example", CancellationToken.None);
-            await using var other = await planned.OpenConnectionAsync();
-            var own = await ArticleMapping.LoadPageAsync(other, tags, sql, args, "https://news.example", CancellationToken.None);
-            Assert.That(generic.Select(c => (c.Card.Slug, c.Score, c.Card.Snippet)), Is.EqualTo(own.Select(c => (c.Card.Slug, c.Score, c.Card.Snippet))), q);
-            if (words.Contains(q))
-                Assert.That(own.Select(c => c.Card.Slug), Is.EqualTo(new[] { $"title-{q}", $"body-{q}" }), q);
-        }
-        await using var connection = await prepared.OpenConnectionAsync();
-        var plans = await connection.QuerySingleAsync<(long Generic, long Custom)>(
-            "select generic_plans, custom_plans from pg_prepared_statements where statement like 'with heads as%'");
-        Assert.That(plans.Custom, Is.Zero);
-        Assert.That(plans.Generic, Is.GreaterThanOrEqualTo(5));
     }
 
     [Test]
