@@ -113,6 +113,7 @@ internal static class ArticleListSql
         // constant PostgreSQL computes the tsquery once while planning. The setting is checked at start to name a
         // text-search configuration.
         var language = $"'{searchLanguage.Replace("'", "''")}'::regconfig";
+        // Written out wherever it is used (not a CTE), so that the planner sees the words.
         var tsquery = $"websearch_to_tsquery({language}, @q)";
         // A query with nothing to look for but excluded words ("-word") would match nearly every article and test each
         // one's whole vector (1.1 s on the 100,000-article archive): it finds nothing, as in other search engines.
@@ -134,8 +135,6 @@ internal static class ArticleListSql
         if (query.Q!.Contains('-'))
             onHead.Add($"exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ {tsquery})");
         string pageOfHeads = "", pageOfBodies = "";
-        // The tsquery is written out (not a CTE) so the planner sees the words and picks between walking the newest
-        // rows and a full-text index.
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
             // A body-tier score is its publish time, so nothing published after the cursor's score (read as a time,
