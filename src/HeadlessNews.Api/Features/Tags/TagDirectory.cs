@@ -40,16 +40,25 @@ internal sealed class TagDirectory
     public async Task<IReadOnlyList<TagRef>[]> TagsOfAsync(
         NpgsqlConnection connection, Guid? generation, IReadOnlyList<Guid[]?> tagIds, CancellationToken ct)
     {
-        var tags = await CopyAsync(connection, generation, ct);
-        var missing = tagIds.SelectMany(ids => ids ?? []).Where(id => !tags.ContainsKey(id)).Distinct().ToArray();
-        if (missing.Length > 0)
+        IReadOnlyDictionary<Guid, TagRef> tags = await CopyAsync(connection, generation, ct);
+        var missing = tagIds.SelectMany(ids => ids ?? []).Where(id => !tags.ContainsKey(id)).ToHashSet();
+        if (missing.Count > 0)
         {
-            var found = (await connection.QueryAsync<(Guid Id, string Slug, string Name, string Kind)>(
-                new CommandDefinition(ReadSome, new { ids = missing }, cancellationToken: ct))).ToDictionary(t => t.Id, t => new TagRef(t.Slug, t.Name, t.Kind));
-            tags = tags.Concat(found).ToFrozenDictionary();
+            var found = await connection.QueryAsync<(Guid Id, string Slug, string Name, string Kind)>(
+                new CommandDefinition(ReadSome, new { ids = missing.ToArray() }, cancellationToken: ct));
+            tags = tags.Concat(found.Select(t => KeyValuePair.Create(t.Id, new TagRef(t.Slug, t.Name, t.Kind)))).ToDictionary();
         }
-        // A tag deleted since the page was read is left out.
-        return [.. tagIds.Select(ids => (IReadOnlyList<TagRef>)[.. (ids ?? []).Where(tags.ContainsKey).Select(id => tags[id])])];
+        return [.. tagIds.Select(ids => Of(ids, tags))];
+    }
+
+    // A tag deleted since the page was read is left out.
+    private static IReadOnlyList<TagRef> Of(Guid[]? ids, IReadOnlyDictionary<Guid, TagRef> tags)
+    {
+        var list = new List<TagRef>(ids?.Length ?? 0);
+        foreach (var id in ids ?? [])
+            if (tags.TryGetValue(id, out var tag))
+                list.Add(tag);
+        return list;
     }
 
     private async Task<FrozenDictionary<Guid, TagRef>> CopyAsync(NpgsqlConnection connection, Guid? generation, CancellationToken ct)
