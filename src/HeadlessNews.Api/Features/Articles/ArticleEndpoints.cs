@@ -32,14 +32,14 @@ internal static class ArticleEndpoints
 
     private static async Task<Ok<ArticleList>> ListArticles(
         [AsParameters] ArticleListQuery query, HttpContext http, DeliveryDataSource hot, TagDirectory tagDirectory,
-        IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+        CommonHeadWords commonHeadWords, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
-        var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language);
-        // Search plans depend on the words searched for: keep them off the generic-plan pool. Opened here: when the
-        // tags changed, their new state is read on the same connection as the page.
-        await using var connection = await (searching ? hot.Search : hot.Source).OpenConnectionAsync(ct);
+        var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language,
+            searching ? commonHeadWords.Current(ArticleListSql.SearchWindow) : CommonHeadWords.None);
+        // Opened here: when the tags changed, their new state is read on the same connection as the page.
+        await using var connection = await hot.Source.OpenConnectionAsync(ct);
         var cards = await ArticleMapping.LoadPageAsync(connection, tagDirectory, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => searching
             ? Cursor.EncodeScore(last.Score, last.Card.Id)

@@ -12,7 +12,7 @@ namespace HeadlessNews.Api.Features.Articles;
 internal static class ArticleListSql
 {
     // Search ranks at most this many of the newest head matches, so a common word costs no more than a rare one.
-    private const int SearchWindow = 300;
+    public const int SearchWindow = 300;
     // The recency term: a point per two years of publish time. The boosts are in the same points: an exact title
     // outranks other head matches up to two years newer, a title that starts with what was typed one year newer.
     private const int SecondsPerPoint = 63_072_000;
@@ -31,7 +31,7 @@ internal static class ArticleListSql
     // A body-tier match's score: its publish time alone, in the same points.
     private const string BodyScore = "(extract(epoch from a.published_at) / 63072000.0)::float8";
 
-    public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take, string searchLanguage)
+    public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take, string searchLanguage, CommonHeadWords.Words common)
     {
         var args = new DynamicParameters(new { take });
         // Filters on an article, written against its id and publish time: the article row's own (a.id, a.published_at)
@@ -57,7 +57,7 @@ internal static class ArticleListSql
             args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
-            return (Search(query, filters, args, searchLanguage), args);
+            return (Search(query, filters, args, searchLanguage, common), args);
 
         var sql = new StringBuilder($"select {ArticleSql.CardColumns}, {ArticleSql.TagIdColumns("a.id")} from visible_articles a where ");
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -96,25 +96,19 @@ internal static class ArticleListSql
     /// reads at most 300 characters of it: parsing is most of a search's cost when
     /// every word matches), HTML-escaped before the matches are wrapped in mark tags.
     /// </summary>
-    private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage)
+    private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage, CommonHeadWords.Words common)
     {
         args.AddDynamicParams(new
         {
-            q = query.Q, window = SearchWindow,
+            q = query.Q,
             exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
         });
-        // Planned for each query's words (the search pool, not the generic plans of the delivery pool): with the words
-        // in view PostgreSQL walks the newest heads when a word is in most of them and reads a GIN bitmap when it is
-        // rare. A generic plan (tried: it saved the 3.4-3.7 ms of planning, 263-290 -> 403-420 requests/s on the Zipf
-        // archive) always read every match through the index and sorted them: on the worst-case archive, where every
-        // word is in nearly every head, 23,000 heads a query, 70 requests/s. The language is written into the
-        // statement as a regconfig constant, not sent as text to cast: the cast from text is only stable, so
-        // websearch_to_tsquery(@language::regconfig, @q) stayed a call that every row tested ran again, where with a
-        // constant PostgreSQL computes the tsquery once while planning. The setting is checked at start to name a
-        // text-search configuration.
+        // Prepared on the delivery pool's generic plan: planning this statement for each query's words cost 3.4-3.7 ms,
+        // more than running it. The tsquery is a scalar subquery (an InitPlan), computed once per execution where the
+        // bare call would be run again for every row tested, ranked or highlighted. The language is a regconfig
+        // constant in the statement, checked at start to name a text-search configuration.
         var language = $"'{searchLanguage.Replace("'", "''")}'::regconfig";
-        // Written out wherever it is used (not a CTE), so that the planner sees the words.
-        var tsquery = $"websearch_to_tsquery({language}, @q)";
+        var tsquery = $"(select websearch_to_tsquery({language}, @q))";
         // A query with nothing to look for but excluded words ("-word") would match nearly every article and test each
         // one's whole vector (1.1 s on the 100,000-article archive): it finds nothing, as in other search engines.
         var searchable = $"querytree({tsquery}) <> 'T'";
@@ -134,6 +128,19 @@ internal static class ArticleListSql
         // query excludes a word (websearch's -word): the body may hold it. Then the whole vector is asked as well.
         if (query.Q!.Contains('-'))
             onHead.Add($"exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ {tsquery})");
+        // The newest SearchWindow head matches under every filter, found one of two ways (see shape). A kind or tag
+        // filter can pass over most heads that match, so with one the walk could read the whole table: the index then.
+        var onHeadText = string.Concat(onHead.Select(c => " and " + c));
+        string HeadBranch(string condition, string match) =>
+            $"(select h.article_id, h.published_at, h.head, h.title_key from article_search_heads h " +
+            $"where {condition}{match} and h.published_at <= now(){onHeadText} " +
+            $"order by h.published_at desc, h.article_id desc limit {SearchWindow})";
+        // ts_match_vq is what @@ calls, written as a function so no index can serve it: the walk reads the newest-first
+        // index (article_search_heads_newest) and tests each head.
+        string[] headBranches = query.Kind is null && tags.Length == 0
+            ? [HeadBranch("(select walk from shape) and ", $"ts_match_vq(h.head, {tsquery})"), HeadBranch("not (select walk from shape) and ", $"h.head @@ {tsquery}")]
+            : [HeadBranch("", $"h.head @@ {tsquery}")];
+        args.AddDynamicParams(new { commonLexemes = common.Lexemes, commonFrequencies = common.Frequencies, heads = common.Heads });
         string pageOfHeads = "", pageOfBodies = "";
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
@@ -145,19 +152,26 @@ internal static class ArticleListSql
             pageOfBodies = $" and ({BodyScore}, a.id) < (@afterScore, @afterId) and a.published_at <= @notAfter";
         }
         return $"""
-            with heads as (
+            with shape as materialized (
+                -- Walk the newest heads when the words are so common that a walk finds the window's matches after
+                -- reading fewer heads than the index would hand over (every match): the words' estimated share of
+                -- the heads, squared, times the heads, above the window. A word missing from the common ones is
+                -- rare enough for the index. Either way the same heads are found.
+                select coalesce(bool_and(c.f is not null), false)
+                       and exp(sum(ln(c.f))) ^ 2 * @heads > {SearchWindow} as walk
+                from unnest(tsvector_to_array(to_tsvector({language}, @q))) w(lexeme)
+                left join unnest(@commonLexemes::text[], @commonFrequencies::real[]) c(lexeme, f) on c.lexeme = w.lexeme
+            ),
+            heads as (
                 select h.article_id as id,
                        (@headTier + ts_rank_cd(h.head, {tsquery}, 32)
                          + case when h.title_key = k.key then @exactBoost
                                 when left(h.title_key, length(k.key) + 1) = k.key || ' ' then @prefixBoost
                                 else 0 end
                          + extract(epoch from h.published_at) / {SecondsPerPoint}.0)::float8 as score
-                from article_search_heads h,
+                from ({string.Join("\n                      union all\n                      ", headBranches)}) h,
                      (select array_to_string(suggestion_words_of(@q), ' ') as key) k
-                where {searchable} and h.head @@ {tsquery} and h.published_at <= now()
-                      {string.Concat(onHead.Select(c => " and " + c))}
-                order by h.published_at desc, h.article_id desc
-                limit @window
+                where {searchable}
             ),
             head_page as (
                 select m.id, m.score from heads m {pageOfHeads} order by m.score desc, m.id desc limit @take

@@ -5,10 +5,10 @@ namespace HeadlessNews.Api.Infrastructure.Database;
 
 /// <summary>
 /// Where delivery reads go. Two pools per server: one for the hot reads whose plans do not depend on their
-/// parameters (a slug looked up by a unique index, keyset walks down an index, related cards), whose statements are
-/// prepared automatically and always run on the generic plan (planning the related-cards query costs more than
-/// running it); and one for full-text search, where PostgreSQL plans each query for its terms (a generic plan there
-/// reads every match of a word that is in nearly every article). With ConnectionStrings:HeadlessNewsReplica set, both pairs exist
+/// parameters (a slug looked up by a unique index, keyset walks down an index, related cards, full-text search, whose
+/// statement takes the shape its words need from PostgreSQL's statistics: CommonHeadWords), whose statements are
+/// prepared automatically and always run on the generic plan (planning the related-cards or search query costs more
+/// than running it); and one for reads PostgreSQL plans each time (the next scheduled publish time). With ConnectionStrings:HeadlessNewsReplica set, both pairs exist
 /// and <see cref="ReplicaState"/> picks the standby while it is up, close enough behind and past every write this
 /// process knows of; otherwise the primary. Management reads and every write use the primary pool directly.
 /// </summary>
@@ -19,7 +19,7 @@ internal sealed class DeliveryDataSource(
     /// <summary>The pool for hot delivery reads, on the standby when it may answer.</summary>
     public NpgsqlDataSource Source => replicaHot is not null && replica.UseReplica ? replicaHot : primaryHot;
 
-    /// <summary>The pool for delivery reads planned per query (search, counts), on the standby when it may answer.</summary>
+    /// <summary>The pool for delivery reads planned each time, on the standby when it may answer.</summary>
     public NpgsqlDataSource Search => replicaSearch is not null && replica.UseReplica ? replicaSearch : primarySearch;
 
     /// <summary>The standby's hot pool, when one is configured (its monitor asks it how far it has replayed).</summary>
