@@ -36,10 +36,10 @@ internal static class ArticleEndpoints
     {
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
-        var (sql, args) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language,
+        var (sql, args, plannedPerQuery) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language,
             searching ? commonHeadWords.Current(ArticleListSql.SearchWindow) : CommonHeadWords.None);
         // Opened here: when the tags changed, their new state is read on the same connection as the page.
-        await using var connection = await hot.Source.OpenConnectionAsync(ct);
+        await using var connection = await (plannedPerQuery ? hot.Search : hot.Source).OpenConnectionAsync(ct);
         var cards = await ArticleMapping.LoadPageAsync(connection, tagDirectory, sql, args, options.Value.SiteUrl, ct);
         var next = Cursor.TrimToPage(cards, limit, last => searching
             ? Cursor.EncodeScore(last.Score, last.Card.Id)

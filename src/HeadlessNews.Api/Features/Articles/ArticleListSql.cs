@@ -31,7 +31,7 @@ internal static class ArticleListSql
     // A body-tier match's score: its publish time alone, in the same points.
     private const string BodyScore = "(extract(epoch from a.published_at) / 63072000.0)::float8";
 
-    public static (string Sql, DynamicParameters Args) Build(ArticleListQuery query, int take, string searchLanguage, CommonHeadWords.Words common)
+    public static (string Sql, DynamicParameters Args, bool PlannedPerQuery) Build(ArticleListQuery query, int take, string searchLanguage, CommonHeadWords.Words common)
     {
         var args = new DynamicParameters(new { take });
         // Filters on an article, written against its id and publish time: the article row's own (a.id, a.published_at)
@@ -57,7 +57,7 @@ internal static class ArticleListSql
             args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
-            return (Search(query, filters, args, searchLanguage, common), args);
+            return (Search(query, filters, args, searchLanguage, common), args, !IsShaped(query, filters));
 
         var sql = new StringBuilder($"select {ArticleSql.CardColumns}, {ArticleSql.TagIdColumns("a.id")} from visible_articles a where ");
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -81,7 +81,7 @@ internal static class ArticleListSql
             sql.Append("a.id in (").AppendJoin(" union all ", branches).Append(')');
         }
         sql.Append(" order by a.published_at desc, a.id desc limit @take");
-        return (sql.ToString(), args);
+        return (sql.ToString(), args, false);
     }
 
     /// <summary>
@@ -98,17 +98,23 @@ internal static class ArticleListSql
     /// </summary>
     private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage, CommonHeadWords.Words common)
     {
+        var shaped = IsShaped(query, filters);
         args.AddDynamicParams(new
         {
             q = query.Q,
             exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
         });
-        // Prepared on the delivery pool's generic plan: planning this statement for each query's words cost 3.4-3.7 ms,
-        // more than running it. The tsquery is a scalar subquery (an InitPlan), computed once per execution where the
-        // bare call would be run again for every row tested, ranked or highlighted. The language is a regconfig
+        // Two ways to run it. The first page of plain words with no other filter (what a search box sends) runs prepared
+        // on the delivery pool's generic plan: planning this statement for its words cost 3.4-3.7 ms, more than running
+        // it. The plan cannot see the words, so the statement picks its shape from their statistics (see shape); the
+        // tsquery is a scalar subquery (an InitPlan), computed once per execution where the bare call would be run
+        // again for every row tested, ranked or highlighted. Anything else (excluded words, phrases, OR, a kind, tag
+        // or date filter, a later page) is planned for its words on the search pool, with the tsquery written out so
+        // the planner sees them: a generic plan there read every match and sorted it (0.2-0.6 s for a common word
+        // with a kind filter, "-x" or a cursor past the heads, against 9-30 ms planned). The language is a regconfig
         // constant in the statement, checked at start to name a text-search configuration.
         var language = $"'{searchLanguage.Replace("'", "''")}'::regconfig";
-        var tsquery = $"(select websearch_to_tsquery({language}, @q))";
+        var tsquery = shaped ? $"(select websearch_to_tsquery({language}, @q))" : $"websearch_to_tsquery({language}, @q)";
         // A query with nothing to look for but excluded words ("-word") would match nearly every article and test each
         // one's whole vector (1.1 s on the 100,000-article archive): it finds nothing, as in other search engines.
         var searchable = $"querytree({tsquery}) <> 'T'";
@@ -128,8 +134,7 @@ internal static class ArticleListSql
         // query excludes a word (websearch's -word): the body may hold it. Then the whole vector is asked as well.
         if (query.Q!.Contains('-'))
             onHead.Add($"exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ {tsquery})");
-        // The newest SearchWindow head matches under every filter, found one of two ways (see shape). A kind or tag
-        // filter can pass over most heads that match, so with one the walk could read the whole table: the index then.
+        // The newest SearchWindow head matches under every filter: shaped, found one of two ways (see shape).
         var onHeadText = string.Concat(onHead.Select(c => " and " + c));
         string HeadBranch(string condition, string match) =>
             $"(select h.article_id, h.published_at, h.head, h.title_key from article_search_heads h " +
@@ -137,10 +142,27 @@ internal static class ArticleListSql
             $"order by h.published_at desc, h.article_id desc limit {SearchWindow})";
         // ts_match_vq is what @@ calls, written as a function so no index can serve it: the walk reads the newest-first
         // index (article_search_heads_newest) and tests each head.
-        string[] headBranches = query.Kind is null && tags.Length == 0
+        string[] headBranches = shaped
             ? [HeadBranch("(select walk from shape) and ", $"ts_match_vq(h.head, {tsquery})"), HeadBranch("not (select walk from shape) and ", $"h.head @@ {tsquery}")]
             : [HeadBranch("", $"h.head @@ {tsquery}")];
-        args.AddDynamicParams(new { commonLexemes = common.Lexemes, commonFrequencies = common.Frequencies, heads = common.Heads });
+        var shape = "";
+        if (shaped)
+        {
+            args.AddDynamicParams(new { commonLexemes = common.Lexemes, commonFrequencies = common.Frequencies, heads = Math.Max(common.Heads, 1) });
+            // Walk the newest heads when the words are so common that a walk finds the window's matches after reading
+            // fewer heads than the index would hand over (every match): the words' estimated share of the heads (the
+            // product of their shares, as the words are all required), squared, times the heads, above the window; in
+            // logarithms, so that many words cannot underflow. A word missing from the common ones is rare enough
+            // for the index. Either way the same heads are found.
+            shape = $"""
+                shape as materialized (
+                    select coalesce(bool_and(c.f is not null), false)
+                           and 2 * sum(ln(c.f)) + ln(@heads::float8) > ln({SearchWindow}) as walk
+                    from unnest(tsvector_to_array(to_tsvector({language}, @q))) w(lexeme)
+                    left join unnest(@commonLexemes::text[], @commonFrequencies::real[]) c(lexeme, f) on c.lexeme = w.lexeme
+                ),
+                """;
+        }
         string pageOfHeads = "", pageOfBodies = "";
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
@@ -152,16 +174,7 @@ internal static class ArticleListSql
             pageOfBodies = $" and ({BodyScore}, a.id) < (@afterScore, @afterId) and a.published_at <= @notAfter";
         }
         return $"""
-            with shape as materialized (
-                -- Walk the newest heads when the words are so common that a walk finds the window's matches after
-                -- reading fewer heads than the index would hand over (every match): the words' estimated share of
-                -- the heads, squared, times the heads, above the window. A word missing from the common ones is
-                -- rare enough for the index. Either way the same heads are found.
-                select coalesce(bool_and(c.f is not null), false)
-                       and exp(sum(ln(c.f))) ^ 2 * @heads > {SearchWindow} as walk
-                from unnest(tsvector_to_array(to_tsvector({language}, @q))) w(lexeme)
-                left join unnest(@commonLexemes::text[], @commonFrequencies::real[]) c(lexeme, f) on c.lexeme = w.lexeme
-            ),
+            with {shape}
             heads as (
                 select h.article_id as id,
                        (@headTier + ts_rank_cd(h.head, {tsquery}, 32)
@@ -204,6 +217,15 @@ internal static class ArticleListSql
             order by p.score desc, p.id desc
             """;
     }
+
+    /// <summary>
+    /// Whether a search runs prepared on the generic plan, its shape picked from its words' statistics: a first page of
+    /// plain words (letters and digits; websearch reads them as all required), no other filter.
+    /// </summary>
+    private static bool IsShaped(ArticleListQuery query, IReadOnlyCollection<Func<string, string, string>> filters) =>
+        filters.Count == 0 && (query.Tag?.Length ?? 0) == 0 && query.Cursor is null && query.Q is { } q
+        && q.All(c => char.IsLetterOrDigit(c) || char.IsWhiteSpace(c))
+        && !q.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Any(w => w.Equals("or", StringComparison.OrdinalIgnoreCase));
 
     // One tag's newest visible articles after the cursor, at most a page of them: the tag's links walked newest first
     // through article_tags_newest, stopping after a page. A visible link (visible_tag_links) is a visible article's,

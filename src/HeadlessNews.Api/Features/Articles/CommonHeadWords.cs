@@ -6,9 +6,9 @@ namespace HeadlessNews.Api.Features.Articles;
 /// <summary>
 /// The words that are in so many article heads that search should walk the newest heads rather than read every match
 /// through the full-text index, with how often each is there: PostgreSQL's own statistics of the heads
-/// (pg_stats.most_common_elems, kept by autovacuum's ANALYZE). Search runs prepared on a generic plan, which cannot
-/// see the words; this lets each query take the shape a plan made for its words would take, without paying 3.4-3.7 ms
-/// to plan it. Read again at most once a minute, in the background of the search that found it stale; asking
+/// (pg_stats.most_common_elems, kept by autovacuum's ANALYZE). A search box's first page runs prepared on a generic
+/// plan, which cannot see the words; this lets each query take the shape a plan made for its words would take,
+/// without paying 3.4-3.7 ms to plan it. Read again at most once a minute, in the background of the search that found it stale; asking
 /// pg_stats in every search cost 0.9 ms. Which shape a search takes changes its speed, never its answer.
 /// </summary>
 internal sealed class CommonHeadWords(DeliveryDataSource db, ILogger<CommonHeadWords> logger)
@@ -61,5 +61,6 @@ internal sealed class CommonHeadWords(DeliveryDataSource db, ILogger<CommonHeadW
         var floor = row.Heads > 0 ? Math.Sqrt(window / row.Heads) : double.PositiveInfinity;
         var kept = Enumerable.Range(0, Math.Min(lexemes.Length, frequencies.Length)).Where(i => frequencies[i] >= floor).ToArray();
         _words = new Words([.. kept.Select(i => lexemes[i])], [.. kept.Select(i => frequencies[i])], row.Heads);
+        Interlocked.Exchange(ref _readAt, Environment.TickCount64);
     }
 }
