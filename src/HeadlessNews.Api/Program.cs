@@ -60,7 +60,7 @@ builder.Services.AddSingleton<ArticleWriter>();
 
 // Delivery pages look their cards' tags up in memory (a copy kept in step by tag_generation)
 builder.Services.AddSingleton<TagDirectory>();
-builder.Services.AddSingleton<CommonHeadWords>();
+builder.Services.AddSingleton<SearchStatistics>();
 
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();

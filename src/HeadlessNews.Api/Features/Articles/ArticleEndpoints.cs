@@ -32,12 +32,12 @@ internal static class ArticleEndpoints
 
     private static async Task<Ok<ArticleList>> ListArticles(
         [AsParameters] ArticleListQuery query, HttpContext http, DeliveryDataSource hot, TagDirectory tagDirectory,
-        CommonHeadWords commonHeadWords, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+        SearchStatistics searchStatistics, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         var limit = query.Limit ?? 20;
         var searching = !string.IsNullOrWhiteSpace(query.Q);
         var (sql, args, plannedPerQuery) = ArticleListSql.Build(query, limit + 1, options.Value.Search.Language,
-            searching ? commonHeadWords.Current(ArticleListSql.SearchWindow) : CommonHeadWords.None);
+            searching ? searchStatistics.Current(ArticleListSql.SearchWindow) : SearchStatistics.None);
         // Opened here: when the tags changed, their new state is read on the same connection as the page.
         await using var connection = await (plannedPerQuery ? hot.Search : hot.Source).OpenConnectionAsync(ct);
         var cards = await ArticleMapping.LoadPageAsync(connection, tagDirectory, sql, args, options.Value.SiteUrl, ct);

@@ -22,20 +22,19 @@ internal static class ArticleListSql
     private const double HeadTier = 1000.0;
     // The body tier newest first, a slice of time after another, each asked only when the newer ones did not fill the
     // page: the full-text index and a slice's range on publish time intersect before any article row is read, where
-    // ordering all matches by time would read each of them. The first slice is the newest NewestSlice visible articles
-    // (its start read down the newest-first index), so how many rows it reads does not depend on how fast the
-    // newsroom publishes: for a pair of words in 4% of the articles, 80 rows where a week of the benchmark's archive
-    // was 440.
-    private const int NewestSlice = 2000;
+    // ordering all matches by time would read each of them. The first slice is about the newest NewestSlice visible
+    // articles (its start from SearchStatistics), so how many rows it reads does not depend on how fast the newsroom
+    // publishes: for a pair of words in 4% of the articles, 85 rows where a week of the benchmark's archive was 440.
+    public const int NewestSlice = 2000;
     private static readonly string[] BodySlices =
     [
-        "a.published_at > (select since from newest_slice)",
-        "a.published_at <= (select since from newest_slice)",
+        "a.published_at > @newestSliceStart",
+        "a.published_at <= @newestSliceStart",
     ];
     // A body-tier match's score: its publish time alone, in the same points.
     private const string BodyScore = "(extract(epoch from a.published_at) / 63072000.0)::float8";
 
-    public static (string Sql, DynamicParameters Args, bool PlannedPerQuery) Build(ArticleListQuery query, int take, string searchLanguage, CommonHeadWords.Words common)
+    public static (string Sql, DynamicParameters Args, bool PlannedPerQuery) Build(ArticleListQuery query, int take, string searchLanguage, SearchStatistics.Snapshot common)
     {
         var args = new DynamicParameters(new { take });
         // Filters on an article, written against its id and publish time: the article row's own (a.id, a.published_at)
@@ -100,13 +99,15 @@ internal static class ArticleListSql
     /// reads at most 300 characters of it: parsing is most of a search's cost when
     /// every word matches), HTML-escaped before the matches are wrapped in mark tags.
     /// </summary>
-    private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage, CommonHeadWords.Words common)
+    private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage, SearchStatistics.Snapshot common)
     {
         var shaped = IsShaped(query, filters);
         args.AddDynamicParams(new
         {
             q = query.Q,
             exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
+            // Unknown or fewer articles than a slice: -infinity, so the first slice holds them all.
+            newestSliceStart = common.NewestSliceStart ?? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc),
         });
         // Two ways to run it. The first page of plain words with no other filter (what a search box sends) runs prepared
         // on the delivery pool's generic plan: planning this statement for its words cost 3.4-3.7 ms, more than running
@@ -189,10 +190,6 @@ internal static class ArticleListSql
                 from ({string.Join("\n                      union all\n                      ", headBranches)}) h,
                      (select array_to_string(suggestion_words_of(@q), ' ') as key) k
                 where {searchable}
-            ),
-            newest_slice as materialized (
-                select coalesce((select published_at from visible_articles order by published_at desc, id desc
-                                 offset {NewestSlice} - 1 limit 1), '-infinity') as since
             ),
             head_page as (
                 select m.id, m.score from heads m {pageOfHeads} order by m.score desc, m.id desc limit @take

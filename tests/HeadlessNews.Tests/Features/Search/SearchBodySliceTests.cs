@@ -1,12 +1,15 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
+using HeadlessNews.Api.Features.Articles;
 using HeadlessNews.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HeadlessNews.Tests.Features.Search;
 
 /// <summary>
 /// Articles that match only in the body are found newest first in slices of publish time: the newest 2,000 visible
-/// articles, then the rest. Paging must cross from one slice to the next without losing or repeating an article.
+/// articles as of SearchStatistics' last reading, then the rest. Paging must cross from one slice to the next without
+/// losing or repeating an article, and a start that is out of date must not change the answers.
 /// </summary>
 public sealed class SearchBodySliceTests : ApiTestBase
 {
@@ -32,6 +35,10 @@ public sealed class SearchBodySliceTests : ApiTestBase
             where status = 'published' and body_markdown like '%lantern%'
             """);
         Assert.That(expected, Has.Length.EqualTo(342));
+        // The slice's start as the next minute's refresh would read it.
+        var statistics = GlobalSetup.Factory.Services.GetRequiredService<SearchStatistics>();
+        await statistics.RefreshAsync(ArticleListSql.SearchWindow, CancellationToken.None);
+        Assert.That(statistics.Current(ArticleListSql.SearchWindow).NewestSliceStart, Is.Not.Null);
 
         foreach (var limit in (int[])[100, 21])
         {
@@ -47,5 +54,15 @@ public sealed class SearchBodySliceTests : ApiTestBase
             while (cursor is not null);
             Assert.That(seen, Is.EqualTo(expected), $"limit {limit}");
         }
+
+        // Newer matches published since the start was read make the first slice longer; nothing is lost.
+        await SqlAsync<int>("""
+            insert into articles (slug, title, body_markdown, status, published_at)
+            select 'later-' || i, 'Later note ' || i, 'A lantern, later.', 'published', now() - i * interval '1 second'
+            from generate_series(1, 30) i;
+            select 1
+            """);
+        var later = (await Anonymous.GetFromJsonAsync<JsonNode>("/api/v1/articles?q=lantern&limit=40"))!;
+        Assert.That(Slugs(later), Is.EqualTo(Enumerable.Range(1, 30).Select(i => $"later-{i}").Concat(expected.Take(10))));
     }
 }

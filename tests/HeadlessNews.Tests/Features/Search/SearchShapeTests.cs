@@ -14,7 +14,7 @@ namespace HeadlessNews.Tests.Features.Search;
 /// <summary>
 /// A search box's first page (plain words, no filter) runs on a generic plan and finds its head matches by walking the
 /// newest heads when PostgreSQL's statistics say the words are in most of them, and through the full-text index
-/// otherwise (CommonHeadWords). The two must give the same answers.
+/// otherwise (SearchStatistics). The two must give the same answers.
 /// </summary>
 public sealed class SearchShapeTests : ApiTestBase
 {
@@ -44,7 +44,7 @@ public sealed class SearchShapeTests : ApiTestBase
             select 1
             """);
         await SqlAsync<int>("analyze article_search_heads; select 1");
-        var words = GlobalSetup.Factory.Services.GetRequiredService<CommonHeadWords>();
+        var words = GlobalSetup.Factory.Services.GetRequiredService<SearchStatistics>();
 
         await words.RefreshAsync(ArticleListSql.SearchWindow, CancellationToken.None);
         Assert.That(words.Current(ArticleListSql.SearchWindow).Lexemes, Is.SupersetOf(new[] { "harbour", "report" }), "the statistics say these words are common");
@@ -87,7 +87,7 @@ public sealed class SearchShapeTests : ApiTestBase
         var services = GlobalSetup.Factory.Services;
         var (sql, args, plannedPerQuery) = ArticleListSql.Build(new ArticleListQuery(null, null, null, null, null, q, null, null), 21,
             services.GetRequiredService<IOptions<HeadlessNewsOptions>>().Value.Search.Language,
-            services.GetRequiredService<CommonHeadWords>().Current(ArticleListSql.SearchWindow));
+            services.GetRequiredService<SearchStatistics>().Current(ArticleListSql.SearchWindow));
         Assert.That(plannedPerQuery, Is.False, "a first page of plain words runs on the generic plan");
         await using var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString);
         var plan = JsonNode.Parse(await connection.ExecuteScalarAsync<string>("explain (analyze, format json) " + sql, args) ?? "[]")!;
