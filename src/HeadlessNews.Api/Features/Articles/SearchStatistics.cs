@@ -4,18 +4,18 @@ using HeadlessNews.Api.Infrastructure.Database;
 namespace HeadlessNews.Api.Features.Articles;
 
 /// <summary>
-/// What search reads of the archive's shape, at most a minute old. Which shape a search takes from it changes its
-/// speed, never its answer.
+/// What search reads of the archive's shape, read again in the background when a search finds it more than a minute
+/// old (until the first reading, and while readings fail, searches take the index and one slice: slower, same
+/// answers). Which shape a search takes from it changes its speed, never its answer.
 ///
 /// The words that are in so many article heads that search should walk the newest heads rather than read every match
 /// through the full-text index, with how often each is there: PostgreSQL's own statistics of the heads
 /// (pg_stats.most_common_elems, kept by autovacuum's ANALYZE). A search box's first page runs prepared on a generic
 /// plan, which cannot see the words; this lets each query take the shape a plan made for its words would take,
-/// without paying 3.4-3.7 ms to plan it. Read again at most once a minute, in the background of the search that found it stale; asking
-/// pg_stats in every search cost 0.9 ms.
+/// without paying 3.4-3.7 ms to plan it. Asking pg_stats in every search cost 0.9 ms.
 ///
 /// Where the body tier's first slice starts: the publish time of the NewestSlice-th newest visible article. Reading it
-/// in every search cost 0.3 ms; a start a minute old only makes the first slice a minute's articles longer, and the
+/// in every search cost 0.3 ms; an old start only makes the first slice longer by what was published since, and the
 /// slices still divide the time between them exactly.
 /// </summary>
 internal sealed class SearchStatistics(DeliveryDataSource db, ILogger<SearchStatistics> logger)

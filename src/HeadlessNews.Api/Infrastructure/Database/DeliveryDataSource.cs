@@ -5,10 +5,12 @@ namespace HeadlessNews.Api.Infrastructure.Database;
 
 /// <summary>
 /// Where delivery reads go. Two pools per server: one for the hot reads whose plans do not depend on their
-/// parameters (a slug looked up by a unique index, keyset walks down an index, related cards, full-text search, whose
-/// statement takes the shape its words need from PostgreSQL's statistics: SearchStatistics), whose statements are
-/// prepared automatically and always run on the generic plan (planning the related-cards or search query costs more
-/// than running it); and one for reads PostgreSQL plans each time (the next scheduled publish time). With ConnectionStrings:HeadlessNewsReplica set, both pairs exist
+/// parameters (a slug looked up by a unique index, keyset walks down an index, related cards, a search box's first
+/// page, whose statement takes the shape its words need from PostgreSQL's statistics: SearchStatistics), whose
+/// statements are prepared automatically and always run on the generic plan (planning the related-cards or search
+/// query costs more than running it); and one for reads PostgreSQL plans each time (every other search: excluded
+/// words, phrases, OR, filters, later pages; the next scheduled publish time). With
+/// ConnectionStrings:HeadlessNewsReplica set, both pairs exist
 /// and <see cref="ReplicaState"/> picks the standby while it is up, close enough behind and past every write this
 /// process knows of; otherwise the primary. Management reads and every write use the primary pool directly.
 /// </summary>
