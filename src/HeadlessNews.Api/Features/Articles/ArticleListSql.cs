@@ -60,7 +60,10 @@ internal static class ArticleListSql
             args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
-            return (Search(query, filters, args, searchLanguage, common), args, !IsShaped(query, filters));
+        {
+            var shaped = IsShaped(query, filters);
+            return (Search(query, filters, args, searchLanguage, common, shaped), args, !shaped);
+        }
 
         var sql = new StringBuilder($"select {ArticleSql.CardColumns}, {ArticleSql.TagIdColumns("a.id")} from visible_articles a where ");
         var tags = query.Tag?.Distinct().ToArray() ?? [];
@@ -99,9 +102,10 @@ internal static class ArticleListSql
     /// reads at most 300 characters of it: parsing is most of a search's cost when
     /// every word matches), HTML-escaped before the matches are wrapped in mark tags.
     /// </summary>
-    private static string Search(ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage, SearchStatistics.Snapshot common)
+    private static string Search(
+        ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage,
+        SearchStatistics.Snapshot common, bool shaped)
     {
-        var shaped = IsShaped(query, filters);
         args.AddDynamicParams(new
         {
             q = query.Q,
