@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using Npgsql;
+using HeadlessNews.Api.Features.Articles;
 using NpgsqlTypes;
 
 namespace HeadlessNews.Bench;
@@ -61,6 +62,13 @@ internal static class ArchiveGenerator
         // The articles go in over two connections at once: PostgreSQL spends most of the load building
         // search vectors, and two streams keep both cores busy.
         var now = DateTime.UtcNow;
+        // Search copies only the newest articles' vectors (migration 0052): set its horizon before the copy, or every
+        // article would be copied there and pruned when the API starts.
+        await using (var horizon = new NpgsqlCommand("update article_search_recent_horizon set at = coalesce($1, '-infinity')", connection))
+        {
+            horizon.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = count > RecentBodies.Keep ? PublishedAt(now, RecentBodies.Keep - 1) : DBNull.Value });
+            await horizon.ExecuteNonQueryAsync();
+        }
         var loaded = clock.Elapsed;
         var workers = Math.Max(1, Math.Min(Environment.ProcessorCount, 4));
         var bodyBytes = (await Task.WhenAll(Enumerable.Range(0, workers).Select(w =>

@@ -61,6 +61,7 @@ builder.Services.AddSingleton<ArticleWriter>();
 // Delivery pages look their cards' tags up in memory (a copy kept in step by tag_generation)
 builder.Services.AddSingleton<TagDirectory>();
 builder.Services.AddSingleton<SearchStatistics>();
+builder.Services.AddHostedService<RecentBodies>();
 
 // Partners: scheduled publishes announced, change feed
 builder.Services.AddHostedService<SchedulePublisher>();

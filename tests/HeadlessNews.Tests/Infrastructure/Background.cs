@@ -19,7 +19,9 @@ public enum Background
     Webhooks = 2,
     /// <summary>SearchReindexer: re-indexes articles saved under another text-search language.</summary>
     SearchReindexer = 4,
-    All = Scheduler | Webhooks | SearchReindexer,
+    /// <summary>RecentBodies: keeps search's copy of the newest articles' vectors to the newest few thousand.</summary>
+    RecentBodies = 8,
+    All = Scheduler | Webhooks | SearchReindexer | RecentBodies,
 }
 
 /// <summary>Turns the named background services on for a test (on the method) or for every test of a fixture (on the class).</summary>
@@ -37,6 +39,7 @@ internal static class BackgroundServices
         [typeof(SchedulePublisher)] = Background.Scheduler,
         [typeof(WebhookDispatcher)] = Background.Webhooks,
         [typeof(SearchReindexer)] = Background.SearchReindexer,
+        [typeof(HeadlessNews.Api.Features.Articles.RecentBodies)] = Background.RecentBodies,
     };
 
     /// <summary>

@@ -42,9 +42,12 @@ public sealed class GlobalSetup
         {
             DbAdapter = DbAdapter.Postgres,
             SchemasToInclude = ["public"],
-            TablesToIgnore = [new Table("public", "schema_migrations")],
+            // The one row of search's horizon (0052) is there from the migration on: put back to where it starts.
+            TablesToIgnore = [new Table("public", "schema_migrations"), new Table("public", "article_search_recent_horizon")],
         });
         await _respawner.ResetAsync(connection);
+        await using (var horizon = new NpgsqlCommand("update article_search_recent_horizon set at = '-infinity'", connection))
+            await horizon.ExecuteNonQueryAsync();
         // The tables were emptied behind the app's back: drop what it cached from them.
         await Factory.Services.GetRequiredService<DeliveryCacheInvalidator>().EverythingChangedAsync();
         foreach (var (type, flag) in BackgroundServices.Flags)

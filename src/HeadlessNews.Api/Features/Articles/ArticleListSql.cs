@@ -20,19 +20,24 @@ internal static class ArticleListSql
     private const double TitlePrefixBoost = 0.5;
     // Added to every head match's score: above any body match (whose score stays under it until the year 3970).
     private const double HeadTier = 1000.0;
-    // The body tier newest first, a slice of time after another, each asked only when the newer ones did not fill the
-    // page: the full-text index and a slice's range on publish time intersect before any article row is read, where
-    // ordering all matches by time would read each of them. The first slice is about the newest NewestSlice visible
-    // articles (its start from SearchStatistics), so how many rows it reads does not depend on how fast the newsroom
-    // publishes: for a pair of words in 4% of the articles, 85 rows where a week of the benchmark's archive was 440.
-    public const int NewestSlice = 2000;
-    private static readonly string[] BodySlices =
+    // The body tier newest first, in two slices, the older asked only when the newer did not fill the page. The newer is
+    // everything after the horizon of the copy of the newest articles' search vectors (migration 0052, about the newest
+    // RecentBodies.Keep): its own small full-text index finds them, where the index on every article hands over each
+    // word's whole posting list first (2 ms a search at 100,000 articles, growing with the archive). The older is the
+    // rest, through that index and the range on publish time. The horizon is read in the statement, so the slices
+    // divide time exactly whatever a prune did. Without its row (never so after the migration) the copy is not kept and
+    // every body match comes from the older slice.
+    private const string Horizon = "coalesce((select at from article_search_recent_horizon), 'infinity')";
+    // Each slice's rows: where they come from, their article id and publish time, and which of them match. A row of the
+    // copy exists only while its article is published or scheduled and carries its publish time, so the newer slice
+    // never reads an article row: its matches are ordered and cut to a page in the copy alone.
+    private static readonly (string From, string Id, string At, string Match)[] BodySlices =
     [
-        "a.published_at > @newestSliceStart",
-        "a.published_at <= @newestSliceStart",
+        ("article_search_recent r", "r.article_id", "r.published_at", $"r.published_at > {Horizon} and r.published_at <= now() and r.body @@ {{0}}"),
+        ("visible_articles a", "a.id", "a.published_at", $"a.published_at <= {Horizon} and a.search_vector @@ {{0}}"),
     ];
     // A body-tier match's score: its publish time alone, in the same points.
-    private const string BodyScore = "(extract(epoch from a.published_at) / 63072000.0)::float8";
+    private static string BodyScore(string at) => $"(extract(epoch from {at}) / 63072000.0)::float8";
 
     public static (string Sql, DynamicParameters Args, bool PlannedPerQuery) Build(ArticleListQuery query, int take, string searchLanguage, SearchStatistics.Snapshot common)
     {
@@ -98,9 +103,9 @@ internal static class ArticleListSql
     /// through the whole vector's index and never ranked, so no body vector is read back to rank it. The scores carry
     /// a recency term, half a point per year of publish time and independent of the time of the request, so pages
     /// stay stable and a cursor (score, id) pages through both tiers. Only the page's rows are read from articles.
-    /// Each hit gets a snippet of the summary and the start of the body (highlighting parses the text again, so it
-    /// reads at most 300 characters of it: parsing is most of a search's cost when
-    /// every word matches), HTML-escaped before the matches are wrapped in mark tags.
+    /// Each hit gets a snippet of the summary and the first 300 characters of the body, made by SearchSnippet from
+    /// that text's words as parsed when it was written (migration 0053): ts_headline parsed it again for every hit,
+    /// 1.4 ms of a 21-hit page.
     /// </summary>
     private static string Search(
         ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage,
@@ -110,8 +115,6 @@ internal static class ArticleListSql
         {
             q = query.Q,
             exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
-            // Unknown or fewer articles than a slice: -infinity, so the first slice holds them all.
-            newestSliceStart = common.NewestSliceStart ?? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc),
         });
         // Two ways to run it. The first page of plain words with no other filter (what a search box sends) runs prepared
         // on the delivery pool's generic plan: planning this statement for its words cost 3.4-3.7 ms, more than running
@@ -128,7 +131,7 @@ internal static class ArticleListSql
         // one's whole vector (1.1 s on the 100,000-article archive): it finds nothing, as in other search engines.
         var searchable = $"querytree({tsquery}) <> 'T'";
         var onHead = filters.Select(f => f("h.article_id", "h.published_at")).ToList();
-        var onArticle = filters.Select(f => f("a.id", "a.published_at")).ToList();
+        var onBody = new List<Func<string, string, string>>(filters);
         var tags = query.Tag?.Distinct().ToArray() ?? [];
         if (tags.Length > 0)
         {
@@ -137,7 +140,7 @@ internal static class ArticleListSql
                 ? $"(select count(*) from article_tags x join tags t on t.id = x.tag_id where x.article_id = {id} and t.slug = any(@tags)) = @tagCount"
                 : $"exists (select 1 from article_tags x join tags t on t.id = x.tag_id where x.article_id = {id} and t.slug = any(@tags))";
             onHead.Add(OnTags("h.article_id"));
-            onArticle.Add(OnTags("a.id"));
+            onBody.Add((id, _) => OnTags(id));
         }
         // A head holds a prefix of the whole vector, so a head that matches means the article matches, unless the
         // query excludes a word (websearch's -word): the body may hold it. Then the whole vector is asked as well.
@@ -181,7 +184,8 @@ internal static class ArticleListSql
                 ),
                 """;
         }
-        string pageOfHeads = "", pageOfBodies = "";
+        var pageOfHeads = "";
+        Func<string, string, string> pageOfBodies = (_, _) => "";
         if (Cursor.TryDecodeScore(query.Cursor, out var after))
         {
             // A body-tier score is its publish time, so nothing published after the cursor's score (read as a time,
@@ -189,7 +193,7 @@ internal static class ArticleListSql
             var notAfter = DateTimeOffset.UnixEpoch.AddSeconds(Math.Clamp(after.Score * SecondsPerPoint + 1, -62_135_596_800, 253_402_300_799));
             args.AddDynamicParams(new { afterScore = after.Score, afterId = after.Id, notAfter = notAfter.UtcDateTime });
             pageOfHeads = "where (m.score, m.id) < (@afterScore, @afterId)";
-            pageOfBodies = $" and ({BodyScore}, a.id) < (@afterScore, @afterId) and a.published_at <= @notAfter";
+            pageOfBodies = (id, at) => $" and ({BodyScore(at)}, {id}) < (@afterScore, @afterId) and {at} <= @notAfter";
         }
         return $"""
             with {shape}
@@ -214,24 +218,21 @@ internal static class ArticleListSql
                 -- the page (a one-time filter: nothing at all when the heads filled it).
                 (select id, score from (
                     {string.Join("\n                    union all\n                    ", BodySlices.Select(slice => $"""
-                    (select a.id, {BodyScore} as score
-                     from visible_articles a
-                     where (select count(*) from head_page) < @take and {searchable} and {slice}
-                           and a.search_vector @@ {tsquery}
-                           and a.id not in (select id from heads){string.Concat(onArticle.Select(c => " and " + c))}{pageOfBodies}
-                     order by a.published_at desc, a.id desc
+                    (select {slice.Id} as id, {BodyScore(slice.At)} as score
+                     from {slice.From}
+                     where (select count(*) from head_page) < @take and {searchable}
+                           and {string.Format(slice.Match, tsquery)} and {slice.Id} not in (select id from heads){string.Concat(onBody.Select(f => " and " + f(slice.Id, slice.At)))}{pageOfBodies(slice.Id, slice.At)}
+                     order by {slice.At} desc, {slice.Id} desc
                      limit @take)
                     """))}
                 ) b
                 limit @take - (select count(*) from head_page))
             )
             select {ArticleSql.CardColumns}, p.score,
-                   ts_headline({language},
-                       replace(replace(replace(coalesce(a.summary, '') || ' ' || left(a.body_markdown, 300), '&', '&amp;'), '<', '&lt;'), '>', '&gt;'),
-                       {tsquery},
-                       'StartSel=<mark>, StopSel=</mark>, MaxFragments=2, MaxWords=24, MinWords=8, FragmentDelimiter=" … "') as snippet,
+                   w.tokens as snippet_tokens, w.lexemes as snippet_lexemes, {tsquery}::text as snippet_query,
                    {ArticleSql.TagIdColumns("a.id")}
             from page p join visible_articles a on a.id = p.id
+            left join article_snippet_words w on w.article_id = a.id
             order by p.score desc, p.id desc
             """;
     }

@@ -47,7 +47,10 @@ internal sealed class CardRow
     public bool AiGenerated { get; init; }
     public int ReadingTimeMinutes { get; init; }
     public string? CanonicalUrl { get; init; }
-    public string? Snippet { get; init; }
+    // Only from search: the start of the text as parsed when written, and the query (SearchSnippet).
+    public string[]? SnippetTokens { get; init; }
+    public string?[]? SnippetLexemes { get; init; }
+    public string? SnippetQuery { get; init; }
     public double Score { get; init; }
     public bool CommentsOpen { get; init; }
     public int CommentCount { get; init; }
@@ -134,7 +137,8 @@ internal static class ArticleMapping
 
     public static ArticleCard ToCard(this CardRow r, IReadOnlyList<TagRef> tags, string siteUrl) => new(
         r.Id, r.Slug, r.Title, r.Summary, r.PublishedAt, r.CreatedAt, r.UpdatedAt, r.Status, tags, StoredJson.Read<HeroImage>(r.HeroImage),
-        r.AiGenerated, r.ReadingTimeMinutes, CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), new CommentSummary(r.CommentsOpen, r.CommentCount), r.Snippet);
+        r.AiGenerated, r.ReadingTimeMinutes, CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), new CommentSummary(r.CommentsOpen, r.CommentCount),
+        SearchSnippet.Build(r.SnippetTokens, r.SnippetLexemes, r.SnippetQuery));
 
     /// <summary>
     /// Cards with their tags: the page query, then one query for all the page's tags. Each card comes with its

@@ -245,6 +245,17 @@ internal sealed class ArticleImporter(
             // Nothing of this batch was committed: every line in it is reported, none half-written.
             foreach (var p in batch)
                 run.Fail(p.Line, null, $"The batch holding this line could not be written: {e.MessageText}");
+            return;
+        }
+        // An archive loaded into an empty database is all newer than the search copy's horizon (0052) at first: keep
+        // the copy to the newest articles as it goes. The batch is committed; a failed prune only leaves it longer.
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(ct);
+            await RecentBodies.PruneAsync(connection, null, ct);
+        }
+        catch (PostgresException)
+        {
         }
     }
 
