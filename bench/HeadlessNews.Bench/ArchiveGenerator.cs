@@ -64,9 +64,12 @@ internal static class ArchiveGenerator
         var now = DateTime.UtcNow;
         // Search copies only the newest articles' vectors (migration 0052): set its horizon before the copy, or every
         // article would be copied there and pruned when the API starts.
-        await using (var horizon = new NpgsqlCommand("update article_search_recent_horizon set at = coalesce($1, '-infinity')", connection))
+        await using (var horizon = new NpgsqlCommand(
+            "update article_search_recent_horizon set newest_after = coalesce($1, '-infinity'), kept_after = coalesce($2, '-infinity')", connection))
         {
-            horizon.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = count > RecentBodies.Keep ? PublishedAt(now, RecentBodies.Keep - 1) : DBNull.Value });
+            object At(int nth) => count >= nth ? PublishedAt(now, nth - 1) : DBNull.Value;
+            horizon.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = At(RecentBodies.Newest) });
+            horizon.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.TimestampTz, Value = At(RecentBodies.Kept) });
             await horizon.ExecuteNonQueryAsync();
         }
         var loaded = clock.Elapsed;

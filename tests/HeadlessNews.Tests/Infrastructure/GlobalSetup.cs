@@ -42,11 +42,11 @@ public sealed class GlobalSetup
         {
             DbAdapter = DbAdapter.Postgres,
             SchemasToInclude = ["public"],
-            // The one row of search's horizon (0052) is there from the migration on: put back to where it starts.
+            // The one row of search's horizons (0052) is there from the migration on: put back to where it starts.
             TablesToIgnore = [new Table("public", "schema_migrations"), new Table("public", "article_search_recent_horizon")],
         });
         await _respawner.ResetAsync(connection);
-        await using (var horizon = new NpgsqlCommand("update article_search_recent_horizon set at = '-infinity'", connection))
+        await using (var horizon = new NpgsqlCommand("update article_search_recent_horizon set newest_after = '-infinity', kept_after = '-infinity'", connection))
             await horizon.ExecuteNonQueryAsync();
         // The tables were emptied behind the app's back: drop what it cached from them.
         await Factory.Services.GetRequiredService<DeliveryCacheInvalidator>().EverythingChangedAsync();

@@ -252,7 +252,7 @@ internal sealed class ArticleImporter(
         try
         {
             await using var connection = await db.OpenConnectionAsync(ct);
-            await RecentBodies.PruneAsync(connection, null, ct);
+            await RecentBodies.PruneAsync(connection, ct);
         }
         catch (PostgresException)
         {
