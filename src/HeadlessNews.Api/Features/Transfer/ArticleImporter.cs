@@ -254,7 +254,7 @@ internal sealed class ArticleImporter(
             await using var connection = await db.OpenConnectionAsync(ct);
             await RecentBodies.PruneAsync(connection, ct);
         }
-        catch (PostgresException)
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
         }
     }

@@ -20,7 +20,12 @@ public sealed class SnippetWordsTests : ApiTestBase
         "https://example.org/a-b?x=1", "ed@example.org", "<b>", "</b>", "&amp;", "&", "**", "#", "## ", "\n\n", " ", "  ",
         ", ", ".", "—", "'", "\"", "Über-cool", "naïve", "café", "日本語", "😀", "x1y2", "-5", "+7", "/path/to", "v1.2.3");
 
-    private static readonly Gen<string> Text = Piece.Array[0, 30].Select(parts => string.Concat(parts));
+    // Now and then a word too long for to_tsvector (2047 bytes or more), which takes no position in the vector.
+    private static readonly Gen<string> Text = Gen.Frequency(
+        (9, Piece.Array[0, 30].Select(parts => string.Concat(parts))),
+        (1, Gen.Select(Piece.Array[0, 8], Gen.Int[2040, 2050], Gen.OneOf<string>("x", "中", "é"), Piece.Array[0, 8],
+            (before, bytes, letter, after) => string.Concat(before) + " " +
+                new string(letter[0], bytes / System.Text.Encoding.UTF8.GetByteCount(letter)) + " " + string.Concat(after))));
 
     [Test]
     public async Task StoredWordsAreTheTextAgainWithPostgresLexemes()
@@ -36,7 +41,9 @@ public sealed class SnippetWordsTests : ApiTestBase
                 .Where(t => t.Alias is not ("asciihword" or "hword" or "numhword" or "url")).ToList();
             return string.Concat(mine.Tokens) == text
                    && mine.Tokens.SequenceEqual(theirs.Select(t => t.Token))
-                   && mine.Lexemes.SequenceEqual(theirs.Select(t => t.Lexemes is null ? null : t.Lexemes.FirstOrDefault() ?? ""));
+                   && mine.Lexemes.SequenceEqual(theirs.Select(t =>
+                       // ts_debug stems a word to_tsvector leaves out for its length; here it is no word.
+                       t.Lexemes is null || System.Text.Encoding.UTF8.GetByteCount(t.Token) >= 2047 ? null : t.Lexemes.FirstOrDefault() ?? ""));
         }, iter: 300, threads: 1);
     }
 

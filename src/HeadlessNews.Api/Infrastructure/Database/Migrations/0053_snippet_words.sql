@@ -8,7 +8,10 @@
 -- The tokens are the text parser's, in the article's text-search language; a hyphenated word and a URL come from the
 -- parser whole and then in parts, and only the parts are kept, so the tokens put together are the text again.
 -- A word's lexeme is found by its position in to_tsvector of the same text: each token the configuration maps to
--- dictionaries takes the next position (stop words too), which is how to_tsvector counts them.
+-- dictionaries takes the next position (stop words too), which is how to_tsvector counts them, except a word of 2047
+-- bytes or more, which it leaves out ("word is too long to be indexed"), and here is not a word. A configuration
+-- whose dictionaries can all refuse a word (none of PostgreSQL's own) would put later lexemes on the wrong words:
+-- the wrong words marked, nothing else.
 create function snippet_words(config regconfig, document text, out tokens text[], out lexemes text[])
     language sql stable parallel safe
     as $$
@@ -23,7 +26,8 @@ create function snippet_words(config regconfig, document text, out tokens text[]
         from pg_ts_config c where c.oid = config
     ),
     parsed as (
-        select p.ord, p.tokid, p.token, p.tokid = any(s.mapped) as word, p.tokid = any(s.whole) as whole
+        select p.ord, p.tokid, p.token, p.tokid = any(s.mapped) and octet_length(p.token) < 2047 as word,
+               p.tokid = any(s.whole) as whole
         from setup s, ts_parse(s.parser, document) with ordinality p(tokid, token, ord)
     ),
     positioned as (
