@@ -38,7 +38,8 @@ internal sealed class SearchStatistics(DeliveryDataSource db, ILogger<SearchStat
 
     /// <summary>
     /// The words common enough to walk for, given that a walk reads about window / (share of the heads matching)
-    /// heads and the index reads every match: only a word in at least sqrt(window / heads) of them can make a walk
+    /// heads and the index reads every match, each a WalkCostRatio times dearer: only a word in at least
+    /// sqrt(window / WalkCostRatio / heads) of them can make a walk
     /// the cheaper, so only those are kept (a few dozen).
     /// </summary>
     public Snapshot Current(int window)
@@ -62,7 +63,7 @@ internal sealed class SearchStatistics(DeliveryDataSource db, ILogger<SearchStat
         var lexemes = row.Lexemes ?? [];
         var frequencies = row.Frequencies ?? [];
         // The frequencies array ends with three more numbers (the least and greatest frequency, and the share of nulls).
-        var floor = row.Heads > 0 ? Math.Sqrt(window / row.Heads) : double.PositiveInfinity;
+        var floor = row.Heads > 0 ? Math.Sqrt(window / ArticleListSql.WalkCostRatio / row.Heads) : double.PositiveInfinity;
         var kept = Enumerable.Range(0, Math.Min(lexemes.Length, frequencies.Length)).Where(i => frequencies[i] >= floor).ToArray();
         _current = new Snapshot([.. kept.Select(i => lexemes[i])], [.. kept.Select(i => frequencies[i])], row.Heads);
         Interlocked.Exchange(ref _readAt, Environment.TickCount64);
