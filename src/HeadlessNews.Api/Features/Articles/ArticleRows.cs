@@ -48,8 +48,8 @@ internal sealed class CardRow
     public int ReadingTimeMinutes { get; init; }
     public string? CanonicalUrl { get; init; }
     // Only from search: the start of the text as parsed when written, and the query (SearchSnippet).
-    public string[]? SnippetTokens { get; init; }
-    public string?[]? SnippetLexemes { get; init; }
+    public string? SnippetTokens { get; init; }
+    public string? SnippetLexemes { get; init; }
     public string? SnippetQuery { get; init; }
     public double Score { get; init; }
     public bool CommentsOpen { get; init; }
@@ -138,7 +138,7 @@ internal static class ArticleMapping
     public static ArticleCard ToCard(this CardRow r, IReadOnlyList<TagRef> tags, string siteUrl) => new(
         r.Id, r.Slug, r.Title, r.Summary, r.PublishedAt, r.CreatedAt, r.UpdatedAt, r.Status, tags, StoredJson.Read<HeroImage>(r.HeroImage),
         r.AiGenerated, r.ReadingTimeMinutes, CanonicalUrl(r.CanonicalUrl, r.Slug, siteUrl), new CommentSummary(r.CommentsOpen, r.CommentCount),
-        SearchSnippet.Build(r.SnippetTokens, r.SnippetLexemes, r.SnippetQuery));
+        SearchSnippet.FromStored(r.SnippetTokens, r.SnippetLexemes, r.SnippetQuery));
 
     /// <summary>
     /// Cards with their tags: the page query, then one query for all the page's tags. Each card comes with its

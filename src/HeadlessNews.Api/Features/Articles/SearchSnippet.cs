@@ -18,6 +18,16 @@ internal static class SearchSnippet
     private const int Trail = 8;
     private const string Delimiter = " … ";
 
+    // How migration 0053 stores the words: each list joined by a unit separator, a lexeme that is no word a record
+    // separator. Text that held them anyway (written by hand in SQL) splits wrong and gets no snippet.
+    private const char Separator = '\u001f';
+    private const string NoWord = "\u001e";
+
+    /// <summary>The snippet from the words as stored: tokens and lexemes, each joined by Separator.</summary>
+    public static string? FromStored(string? tokens, string? lexemes, string? query) =>
+        tokens is null || lexemes is null ? null
+            : Build(tokens.Split(Separator), [.. lexemes.Split(Separator).Select(l => l == NoWord ? null : l)], query);
+
     public static string? Build(string[]? tokens, string?[]? lexemes, string? query)
     {
         if (tokens is null || lexemes is null || tokens.Length != lexemes.Length || query is null)

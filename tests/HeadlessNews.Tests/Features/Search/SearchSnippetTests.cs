@@ -54,6 +54,16 @@ public sealed class SearchSnippetTests
     }
 
     [Test]
+    public void StoredWordsAreReadAsMigration0053JoinsThem()
+    {
+        Assert.That(SearchSnippet.FromStored("The\u001f \u001fharbour\u001f.", "\u001f\u001e\u001fharbour\u001f\u001e", "'harbour'"),
+            Is.EqualTo("The <mark>harbour</mark>."));
+        Assert.That(SearchSnippet.FromStored("", "", "'harbour'"), Is.EqualTo(""));
+        Assert.That(SearchSnippet.FromStored("a\u001fb", "a", "'a'"), Is.Null, "lists of different lengths give no snippet");
+        Assert.That(SearchSnippet.FromStored(null, null, "'a'"), Is.Null);
+    }
+
+    [Test]
     public void TheWantedLexemesOfAQueryLeaveOutNegatedOnes()
     {
         Assert.That(SearchSnippet.WantedLexemes("'border' & !'grain'"), Is.EquivalentTo(new[] { "border" }));

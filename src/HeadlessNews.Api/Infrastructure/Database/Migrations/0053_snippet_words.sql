@@ -46,17 +46,20 @@ create function snippet_words(config regconfig, document text, out tokens text[]
     $$;
 
 -- A row while the article is published or scheduled, as article_search_heads (0050); deleting an article cascades.
+-- The tokens and the lexemes are each stored joined by a unit separator (U+001F), a lexeme that is no word as a record
+-- separator (U+001E): an article's text cannot hold control characters (TextRules), and reading 21 pairs of text
+-- arrays was a fifth of the API's time on a search, where splitting two strings is next to nothing.
 create table article_snippet_words (
     article_id uuid primary key references articles (id) on delete cascade,
-    tokens     text[] not null,
-    lexemes    text[] not null
+    tokens     text not null,
+    lexemes    text not null
 );
 
 create function article_snippet_words_follow() returns trigger language plpgsql as $$
 begin
     if new.status in ('published', 'scheduled') then
         insert into article_snippet_words (article_id, tokens, lexemes)
-        select new.id, w.tokens, w.lexemes
+        select new.id, array_to_string(w.tokens, E'\x1f'), array_to_string(w.lexemes, E'\x1f', E'\x1e')
         from snippet_words(new.search_language, coalesce(new.summary, '') || ' ' || left(new.body_markdown, 300)) w
         on conflict (article_id) do update set tokens = excluded.tokens, lexemes = excluded.lexemes;
     elsif tg_op = 'UPDATE' and old.status in ('published', 'scheduled') then
@@ -71,6 +74,6 @@ create trigger articles_snippet_words
     for each row execute function article_snippet_words_follow();
 
 insert into article_snippet_words (article_id, tokens, lexemes)
-select a.id, w.tokens, w.lexemes
+select a.id, array_to_string(w.tokens, E'\x1f'), array_to_string(w.lexemes, E'\x1f', E'\x1e')
 from articles a, snippet_words(a.search_language, coalesce(a.summary, '') || ' ' || left(a.body_markdown, 300)) w
 where a.status in ('published', 'scheduled');
