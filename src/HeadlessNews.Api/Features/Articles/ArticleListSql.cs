@@ -37,13 +37,13 @@ internal static class ArticleListSql
     // copy exists only while its article is published or scheduled and carries its publish time, so the copy's slices
     // never read an article row: their matches are ordered and cut to a page in the copy alone. The newest are found
     // through the index of the rows flagged newest (every row after newest_after is).
-    private static readonly (string From, string Id, string At, string Match)[] BodySlices =
+    private static readonly (string From, string Id, string At, Func<string, string> Match)[] BodySlices =
     [
         ("article_search_recent r", "r.article_id", "r.published_at",
-            $"r.newest and r.published_at > {NewestAfter} and r.published_at <= now() and r.body @@ {{0}}"),
+            tsquery => $"r.newest and r.published_at > {NewestAfter} and r.published_at <= now() and r.body @@ {tsquery}"),
         ("article_search_recent r", "r.article_id", "r.published_at",
-            $"r.published_at <= {NewestAfter} and r.published_at > {KeptAfter} and r.published_at <= now() and r.body @@ {{0}}"),
-        ("visible_articles a", "a.id", "a.published_at", $"a.published_at <= {KeptAfter} and a.search_vector @@ {{0}}"),
+            tsquery => $"r.published_at <= {NewestAfter} and r.published_at > {KeptAfter} and r.published_at <= now() and r.body @@ {tsquery}"),
+        ("visible_articles a", "a.id", "a.published_at", tsquery => $"a.published_at <= {KeptAfter} and a.search_vector @@ {tsquery}"),
     ];
     // A body-tier match's score: its publish time alone, in the same points.
     private static string BodyScore(string at) => $"(extract(epoch from {at}) / 63072000.0)::float8";
@@ -231,7 +231,7 @@ internal static class ArticleListSql
                     (select {slice.Id} as id, {BodyScore(slice.At)} as score
                      from {slice.From}
                      where (select count(*) from head_page) < @take and {searchable}
-                           and {string.Format(slice.Match, tsquery)} and {slice.Id} not in (select id from heads){string.Concat(onBody.Select(f => " and " + f(slice.Id, slice.At)))}{pageOfBodies(slice.Id, slice.At)}
+                           and {slice.Match(tsquery)} and {slice.Id} not in (select id from heads){string.Concat(onBody.Select(f => " and " + f(slice.Id, slice.At)))}{pageOfBodies(slice.Id, slice.At)}
                      order by {slice.At} desc, {slice.Id} desc
                      limit @take)
                     """))}

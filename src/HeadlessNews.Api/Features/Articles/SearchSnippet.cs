@@ -39,9 +39,11 @@ internal static class SearchSnippet
                 words.Add(i);
         if (words.Count == 0)
             return "";
-        bool Matches(int word) => lexemes[words[word]] is { Length: > 0 } lexeme && wanted.Contains(lexeme);
-
+        bool Marked(int token) => lexemes[token] is { Length: > 0 } lexeme && wanted.Contains(lexeme);
+        bool Matches(int word) => Marked(words[word]);
         var fragments = new List<(int First, int Last)>();
+        bool Shown(int word) => fragments.Any(x => word >= x.First && word <= x.Last);
+
         var covered = new HashSet<string>();
         for (var f = 0; f < MaxFragments; f++)
         {
@@ -49,14 +51,14 @@ internal static class SearchSnippet
             (int Start, int End, int New, int Count) best = (-1, -1, 0, 0);
             for (var k = 0; k < words.Count; k++)
             {
-                if (!Matches(k) || fragments.Any(x => k >= x.First && k <= x.Last))
+                if (!Matches(k) || Shown(k))
                     continue;
                 var end = k;
                 var fresh = new HashSet<string>();
                 var count = 0;
                 for (var j = k; j < Math.Min(words.Count, k + MaxWords - Lead); j++)
                 {
-                    if (fragments.Any(x => j >= x.First && j <= x.Last))
+                    if (Shown(j))
                         break;
                     if (!Matches(j))
                         continue;
@@ -75,7 +77,7 @@ internal static class SearchSnippet
                     covered.Add(lexemes[words[j]]!);
             // Context: a few words before the first match and after the last, at least MinWords, at most MaxWords.
             var first = best.Start;
-            for (var lead = 0; lead < Lead && first > 0 && !fragments.Any(x => first - 1 <= x.Last && first - 1 >= x.First); lead++)
+            for (var lead = 0; lead < Lead && first > 0 && !Shown(first - 1); lead++)
                 first--;
             var last = Math.Min(words.Count - 1, Math.Min(first + MaxWords - 1, Math.Max(best.End + Trail, first + MinWords - 1)));
             var next = fragments.Where(x => x.First > best.End).Select(x => x.First - 1).DefaultIfEmpty(words.Count - 1).Min();
@@ -102,7 +104,7 @@ internal static class SearchSnippet
             var to = last + 1 < words.Count ? words[last + 1] - 1 : tokens.Length - 1;
             for (var i = from; i <= to; i++)
             {
-                var mark = lexemes[i] is { Length: > 0 } lexeme && wanted.Contains(lexeme);
+                var mark = Marked(i);
                 if (mark)
                     html.Append("<mark>");
                 Escape(html, tokens[i]);
@@ -159,6 +161,8 @@ internal static class SearchSnippet
         return wanted;
     }
 
+    // Only the three characters that make markup, as the snippets always were: WebUtility.HtmlEncode would also turn
+    // quotes and every accented letter into character references.
     private static void Escape(StringBuilder html, string text)
     {
         foreach (var c in text)
