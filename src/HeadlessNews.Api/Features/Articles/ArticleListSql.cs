@@ -51,28 +51,33 @@ internal static class ArticleListSql
 
     public static (string Sql, DynamicParameters Args, bool PlannedPerQuery) Build(ArticleListQuery query, int take, string searchLanguage, SearchStatistics.Snapshot common)
     {
-        var args = new DynamicParameters(new { take });
+        // Parameters one by one: a template object (new { ... }) takes a lock Dapper shares with every other request.
+        var args = new DynamicParameters();
+        args.Add("take", take);
         // Filters on an article, written against its id and publish time: the article row's own (a.id, a.published_at)
         // or, when walking tag links, the link's copy of them (l.article_id, l.published_at), so a tag page never
         // needs the article rows until it has its page.
         var filters = new List<Func<string, string, string>>();
         var hasCursor = Cursor.TryDecode(query.Cursor, out var after);
         if (hasCursor)
-            args.AddDynamicParams(new { afterAt = after.At, afterId = after.Id });
+        {
+            args.Add("afterAt", after.At);
+            args.Add("afterId", after.Id);
+        }
         if (query.Kind is not null)
         {
             filters.Add((id, _) => $"exists (select 1 from article_tags kt join tags t on t.id = kt.tag_id where kt.article_id = {id} and t.kind = @kind)");
-            args.AddDynamicParams(new { kind = query.Kind });
+            args.Add("kind", query.Kind);
         }
         if (query.PublishedAfter is { } publishedAfter)
         {
             filters.Add((_, at) => $"{at} > @publishedAfter");
-            args.AddDynamicParams(new { publishedAfter = publishedAfter.UtcDateTime });
+            args.Add("publishedAfter", publishedAfter.UtcDateTime);
         }
         if (query.PublishedBefore is { } publishedBefore)
         {
             filters.Add((_, at) => $"{at} < @publishedBefore");
-            args.AddDynamicParams(new { publishedBefore = publishedBefore.UtcDateTime });
+            args.Add("publishedBefore", publishedBefore.UtcDateTime);
         }
         if (!string.IsNullOrWhiteSpace(query.Q))
         {
@@ -121,14 +126,15 @@ internal static class ArticleListSql
         ArticleListQuery query, List<Func<string, string, string>> filters, DynamicParameters args, string searchLanguage,
         SearchStatistics.Snapshot common, bool shaped)
     {
-        args.AddDynamicParams(new
-        {
-            q = query.Q,
-            exactBoost = ExactTitleBoost, prefixBoost = TitlePrefixBoost, headTier = HeadTier,
-        });
+        args.Add("q", query.Q);
+        args.Add("exactBoost", ExactTitleBoost);
+        args.Add("prefixBoost", TitlePrefixBoost);
+        args.Add("headTier", HeadTier);
         if (!shaped)
             return SearchText(query, filters, args, searchLanguage, shaped: false);
-        args.AddDynamicParams(new { commonLexemes = common.Lexemes, commonFrequencies = common.Frequencies, heads = Math.Max(common.Heads, 1) });
+        args.Add("commonLexemes", common.Lexemes);
+        args.Add("commonFrequencies", common.Frequencies);
+        args.Add("heads", Math.Max(common.Heads, 1));
         // What a search box sends is always the same statement for a language: its 5,000 characters are written once.
         return ShapedSearches.GetOrAdd(searchLanguage, language => SearchText(query, filters, args, language, shaped: true));
     }
@@ -157,7 +163,8 @@ internal static class ArticleListSql
         var tags = query.Tag?.Distinct().ToArray() ?? [];
         if (tags.Length > 0)
         {
-            args.AddDynamicParams(new { tags, tagCount = tags.Length });
+            args.Add("tags", tags);
+            args.Add("tagCount", tags.Length);
             string OnTags(string id) => query.TagMatch == "all"
                 ? $"(select count(*) from article_tags x join tags t on t.id = x.tag_id where x.article_id = {id} and t.slug = any(@tags)) = @tagCount"
                 : $"exists (select 1 from article_tags x join tags t on t.id = x.tag_id where x.article_id = {id} and t.slug = any(@tags))";
@@ -213,7 +220,9 @@ internal static class ArticleListSql
             // A body-tier score is its publish time, so nothing published after the cursor's score (read as a time,
             // a second's slack for rounding) can come after it: the newest-first walk starts there.
             var notAfter = DateTimeOffset.UnixEpoch.AddSeconds(Math.Clamp(after.Score * SecondsPerPoint + 1, -62_135_596_800, 253_402_300_799));
-            args.AddDynamicParams(new { afterScore = after.Score, afterId = after.Id, notAfter = notAfter.UtcDateTime });
+            args.Add("afterScore", after.Score);
+            args.Add("afterId", after.Id);
+            args.Add("notAfter", notAfter.UtcDateTime);
             pageOfHeads = "where (m.score, m.id) < (@afterScore, @afterId)";
             pageOfBodies = (id, at) => $" and ({BodyScore(at)}, {id}) < (@afterScore, @afterId) and {at} <= @notAfter";
         }

@@ -163,7 +163,15 @@ internal static class ArticleMapping
     public static async Task<List<(ArticleCard Card, double Score)>> LoadPageAsync(
         NpgsqlConnection connection, TagDirectory directory, string sql, object args, string siteUrl, CancellationToken ct)
     {
-        var rows = (await connection.QueryAsync<CardRow>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
+        // Rows read whole before they are mapped (Dapper's own async reader reads sequentially: a search hit's snippet
+        // words, 1 KB a row, were read with blocking socket reads on the request's thread).
+        var rows = new List<CardRow>();
+        await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)))
+        {
+            var parse = reader.GetRowParser<CardRow>();
+            while (await reader.ReadAsync(ct))
+                rows.Add(parse(reader));
+        }
         if (rows.Count == 0)
             return [];
         var tags = await directory.TagsOfAsync(connection, rows[0].TagGeneration, [.. rows.Select(r => r.TagIds)], ct);
