@@ -136,7 +136,8 @@ internal static class ArticleListSql
         args.Add("commonFrequencies", common.Frequencies);
         args.Add("heads", Math.Max(common.Heads, 1));
         // What a search box sends is always the same statement for a language: its 5,000 characters are written once.
-        return ShapedSearches.GetOrAdd(searchLanguage, language => SearchText(query, filters, args, language, shaped: true));
+        return ShapedSearches.GetOrAdd(searchLanguage,
+            static (language, state) => SearchText(state.query, state.filters, state.args, language, shaped: true), (query, filters, args));
     }
 
     private static readonly ConcurrentDictionary<string, string> ShapedSearches = new();

@@ -165,12 +165,14 @@ internal static class ArticleMapping
     {
         // Rows read whole before they are mapped (Dapper's own async reader reads sequentially: a search hit's snippet
         // words, 1 KB a row, were read with blocking socket reads on the request's thread).
+        // Closed asynchronously, then disposed: Dapper's reader disposes its command only in Dispose, not DisposeAsync.
         var rows = new List<CardRow>();
-        await using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)))
+        using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)))
         {
             var parse = reader.GetRowParser<CardRow>();
             while (await reader.ReadAsync(ct))
                 rows.Add(parse(reader));
+            await reader.CloseAsync();
         }
         if (rows.Count == 0)
             return [];

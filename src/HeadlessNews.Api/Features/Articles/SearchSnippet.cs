@@ -24,7 +24,10 @@ internal static class SearchSnippet
     private const char Separator = '\u001f';
     private const string NoWord = "\u001e";
 
-    /// <summary>Words given as lists (tokens, and lexemes with null for what is not a word), as the tests write them.</summary>
+    /// <summary>
+    /// Words given as lists (tokens, and lexemes with null for what is not a word), as the tests write them: joined as
+    /// migration 0053 stores them, so neither may hold the separators (no stored text can).
+    /// </summary>
     public static string? Build(string[]? tokens, string?[]? lexemes, string? query) =>
         tokens is null || lexemes is null || tokens.Length != lexemes.Length ? null
             : FromStored(string.Join(Separator, tokens), string.Join(Separator, lexemes.Select(l => l ?? NoWord)), query);
