@@ -58,8 +58,7 @@ internal static class ArticleEndpoints
             return Problems.NotFound("article");
 
         // One round trip for the article, its tags and its curated cards, as one batch of plain statements (prepared
-        // on the delivery pool). Read row by row, not sequentially as Dapper's own async readers do: each row arrives
-        // whole before it is mapped, where sequential access read the long body columns with blocking socket reads.
+        // on the delivery pool), each row read whole (WholeRows).
         await using var connection = await db.Source.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection)
         {
@@ -78,7 +77,7 @@ internal static class ArticleEndpoints
             return Problems.NotFound("article");
         // Computed cards only when the curated ones do not fill the four places: most articles never plan them.
         if (related.Count < 4)
-            related = (await connection.QueryAsync<RelatedRow>(new CommandDefinition(ArticleSql.RelatedBySlug, new { slug, limit = 4 }, cancellationToken: ct)))
+            related = (await connection.QueryWholeAsync<RelatedRow>(new CommandDefinition(ArticleSql.RelatedBySlug, new { slug, limit = 4 }, cancellationToken: ct)))
                 .Select(r => r.ToCard()).ToList();
 
         SurrogateKeys.Add(http, [SurrogateKeys.Related, SurrogateKeys.Article(row.Id), .. related.Select(r => SurrogateKeys.Article(r.Id))]);
@@ -93,17 +92,9 @@ internal static class ArticleEndpoints
         return command;
     }
 
-    // The next result of a batch, mapped by Dapper's row parser (names matched as everywhere else).
-    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlDataReader reader, CancellationToken ct)
-    {
-        var rows = new List<T>();
-        if (!await reader.NextResultAsync(ct))
-            return rows;
-        var parse = reader.GetRowParser<T>();
-        while (await reader.ReadAsync(ct))
-            rows.Add(parse(reader));
-        return rows;
-    }
+    // The next result of a batch.
+    private static async Task<List<T>> ReadAllAsync<T>(NpgsqlDataReader reader, CancellationToken ct) =>
+        await reader.NextResultAsync(ct) ? await reader.ReadWholeAsync<T>(ct) : [];
 
     private static async Task<Results<Ok<RelatedList>, ProblemHttpResult>> GetRelated(
         string slug, [AsParameters] RelatedQuery query, HttpContext http, DeliveryDataSource db, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using HeadlessNews.Api.Features.Tags;
+using HeadlessNews.Api.Infrastructure.Database;
 using Npgsql;
 
 namespace HeadlessNews.Api.Features.Articles;
@@ -147,7 +148,7 @@ internal static class ArticleMapping
     public static async Task<List<(ArticleCard Card, double Score)>> LoadCardsAsync(
         NpgsqlConnection connection, string sql, object args, string siteUrl, CancellationToken ct)
     {
-        var rows = (await connection.QueryAsync<CardRow>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
+        var rows = await connection.QueryWholeAsync<CardRow>(new CommandDefinition(sql, args, cancellationToken: ct));
         if (rows.Count == 0)
             return [];
         var tags = (await connection.QueryAsync<TagRow>(new CommandDefinition(ArticleSql.TagsOfArticles,
@@ -163,17 +164,7 @@ internal static class ArticleMapping
     public static async Task<List<(ArticleCard Card, double Score)>> LoadPageAsync(
         NpgsqlConnection connection, TagDirectory directory, string sql, object args, string siteUrl, CancellationToken ct)
     {
-        // Rows read whole before they are mapped (Dapper's own async reader reads sequentially: a search hit's snippet
-        // words, 1 KB a row, were read with blocking socket reads on the request's thread).
-        // Closed asynchronously, then disposed: Dapper's reader disposes its command only in Dispose, not DisposeAsync.
-        var rows = new List<CardRow>();
-        using (var reader = await connection.ExecuteReaderAsync(new CommandDefinition(sql, args, cancellationToken: ct)))
-        {
-            var parse = reader.GetRowParser<CardRow>();
-            while (await reader.ReadAsync(ct))
-                rows.Add(parse(reader));
-            await reader.CloseAsync();
-        }
+        var rows = await connection.QueryWholeAsync<CardRow>(new CommandDefinition(sql, args, cancellationToken: ct));
         if (rows.Count == 0)
             return [];
         var tags = await directory.TagsOfAsync(connection, rows[0].TagGeneration, [.. rows.Select(r => r.TagIds)], ct);
@@ -183,7 +174,7 @@ internal static class ArticleMapping
     /// <summary>Whole articles with their tags: the article query (FullColumns), then one query for all their tags.</summary>
     public static async Task<List<Article>> LoadArticlesAsync(NpgsqlConnection connection, string sql, object args, string siteUrl, CancellationToken ct)
     {
-        var rows = (await connection.QueryAsync<ArticleRow>(new CommandDefinition(sql, args, cancellationToken: ct))).AsList();
+        var rows = await connection.QueryWholeAsync<ArticleRow>(new CommandDefinition(sql, args, cancellationToken: ct));
         if (rows.Count == 0)
             return [];
         var tags = (await connection.QueryAsync<TagRow>(new CommandDefinition(ArticleSql.TagsOfArticles,

@@ -42,8 +42,8 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
     /// Moves the horizons to the newest-th and kept-th newest visible articles (by default Newest and Kept), drops the
     /// rows at or before the one and unflags those at or before the other. Returns how many rows changed.
     /// </summary>
-    public static async Task<int> PruneAsync(NpgsqlConnection connection, CancellationToken ct, int newest = Newest, int kept = Kept) =>
-        await connection.ExecuteAsync(new CommandDefinition(Prune, new { newest, kept }, cancellationToken: ct));
+    public static Task<int> PruneAsync(NpgsqlConnection connection, CancellationToken ct, int newest = Newest, int kept = Kept) =>
+        connection.ExecuteAsync(new CommandDefinition(Prune, new { newest, kept }, cancellationToken: ct));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Dapper;
 using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Infrastructure.Database;
 using Npgsql;
 
 namespace HeadlessNews.Api.Features.Transfer;
@@ -15,8 +16,8 @@ internal static class ArticleExporter
         while (true)
         {
             await using var connection = await db.OpenConnectionAsync(ct);
-            var rows = (await connection.QueryAsync<ArticleRow>(new CommandDefinition(
-                TransferSql.ExportPage, new { afterAt, afterId, limit = 1000 }, cancellationToken: ct))).AsList();
+            var rows = await connection.QueryWholeAsync<ArticleRow>(new CommandDefinition(
+                TransferSql.ExportPage, new { afterAt, afterId, limit = 1000 }, cancellationToken: ct));
             if (rows.Count == 0)
                 yield break;
             foreach (var record in await ToRecordsAsync(connection, rows, ct))
@@ -29,7 +30,7 @@ internal static class ArticleExporter
     {
         if (ids.Length == 0)
             return [];
-        var rows = (await connection.QueryAsync<ArticleRow>(new CommandDefinition(TransferSql.ExportByIds, new { ids }, cancellationToken: ct))).AsList();
+        var rows = await connection.QueryWholeAsync<ArticleRow>(new CommandDefinition(TransferSql.ExportByIds, new { ids }, cancellationToken: ct));
         return (await ToRecordsAsync(connection, rows, ct)).ToDictionary(r => r.Id!.Value);
     }
 
