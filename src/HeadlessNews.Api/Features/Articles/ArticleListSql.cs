@@ -132,9 +132,12 @@ internal static class ArticleListSql
         args.Add("headTier", HeadTier);
         if (!shaped)
             return SearchText(query, filters, args, searchLanguage, shaped: false);
-        args.Add("commonLexemes", common.Lexemes);
-        args.Add("commonFrequencies", common.Frequencies);
-        args.Add("heads", Math.Max(common.Heads, 1));
+        var (lexemes, frequencies) = common.For(query.Q!);
+        args.Add("commonLexemes", lexemes);
+        args.Add("commonFrequencies", frequencies);
+        args.Add("walkFrom", common.WalkFrom);
+        args.Add("recentFrom", common.RecentFrom);
+        args.Add("recentUntil", common.RecentUntil);
         // What a search box sends is always the same statement for a language: its 5,000 characters are written once.
         return ShapedSearches.GetOrAdd(searchLanguage,
             static (language, state) => SearchText(state.query, state.filters, state.args, language, shaped: true), (query, filters, args));
@@ -176,41 +179,52 @@ internal static class ArticleListSql
         // query excludes a word (websearch's -word): the body may hold it. Then the whole vector is asked as well.
         if (query.Q!.Contains('-'))
             onHead.Add($"exists (select 1 from articles x where x.id = h.article_id and x.search_vector @@ {tsquery})");
-        // The newest SearchWindow head matches under every filter: shaped, found one of two ways (see shape).
+        // The newest SearchWindow head matches under every filter: shaped, found one of three ways (see shape).
         var onHeadText = string.Concat(onHead.Select(c => " and " + c));
         string HeadMatches(string condition, string match) =>
             $"select h.article_id, h.published_at, h.head, h.title_key from article_search_heads h " +
             $"where {condition}{match} and h.published_at <= now(){onHeadText}";
         string HeadBranch(string condition, string match) =>
             $"({HeadMatches(condition, match)} order by h.published_at desc, h.article_id desc limit {SearchWindow})";
-        // ts_match_vq is what @@ calls, written as a function so no index can serve it: the walk reads the newest-first
-        // index (article_search_heads_newest) and tests each head.
-        // The index shape reads every match into a materialized CTE first: left to itself, the generic plan of a
-        // million heads guessed few enough matches to walk the newest-first index for them too, and walked all of them
-        // for a rare pair of words (0.47 s).
+        // Shaped, the window is found one of three ways (see shape), each giving the same heads. The walk reads the
+        // newest-first index (article_search_heads_newest) and tests each head: ts_match_vq is what @@ calls, written as
+        // a function so no index can serve it. The copy's way reads the matches among the newest heads' copy (0055)
+        // through its own index, and only when they fall short of the window the older matches through the index on
+        // every head. The index shape reads every match into a materialized CTE first: left to itself, the generic plan
+        // of a million heads guessed few enough matches to walk the newest-first index for them too, and walked all of
+        // them for a rare pair of words (0.47 s).
         string[] headBranches = shaped
             ?
             [
-                HeadBranch("(select walk from shape) and ", $"ts_match_vq(h.head, {tsquery})"),
-                $"(with matched as materialized ({HeadMatches("not (select walk from shape) and ", $"h.head @@ {tsquery}")}) " +
+                HeadBranch("(select how from shape) = 'walk' and ", $"ts_match_vq(h.head, {tsquery})"),
+                $"(with matched as materialized ({HeadMatches("(select how from shape) = 'index' and ", $"h.head @@ {tsquery}")}) " +
                 $"select * from matched h order by h.published_at desc, h.article_id desc limit {SearchWindow})",
+                "(select * from recent_heads)",
+                $"(with matched as materialized ({HeadMatches("(select how from shape) = 'recent' and ", $"h.head @@ {tsquery} and h.published_at <= {KeptAfter}")}) " +
+                $"select * from matched h order by h.published_at desc, h.article_id desc limit {SearchWindow} - (select count(*) from recent_heads))",
             ]
             : [HeadBranch("", $"h.head @@ {tsquery}")];
         var shape = "";
         if (shaped)
         {
-            // Walk the newest heads when the words are so common that a walk finds the window's matches for less than
-            // the index would cost to hand over every match (a head walked costs a WalkCostRatio-th of a match): the
-            // words' estimated share of the heads (the product of their shares, as the words are all required),
-            // squared, times the heads, above the window over WalkCostRatio; in logarithms, so that many words cannot
-            // underflow. A word missing from the common ones is rare enough
-            // for the index. Either way the same heads are found.
+            // The words' estimated share of the heads (the product of their shares, as the words are all required), in
+            // logarithms, against the bounds SearchStatistics worked out for this archive. A word missing from the
+            // common ones is rare enough for the index. Whichever way, the same heads are found.
             shape = $"""
                 shape as materialized (
-                    select coalesce(bool_and(c.f is not null), false)
-                           and 2 * sum(ln(c.f)) + ln(@heads::float8) > ln({SearchWindow / WalkCostRatio}) as walk
-                    from unnest(tsvector_to_array(to_tsvector({language}, @q))) w(lexeme)
-                    left join unnest(@commonLexemes::text[], @commonFrequencies::real[]) c(lexeme, f) on c.lexeme = w.lexeme
+                    select case when not s.common then 'index'
+                                when s.share >= @recentFrom and s.share < @recentUntil then 'recent'
+                                when s.share > @walkFrom then 'walk'
+                                else 'index' end as how
+                    from (select coalesce(bool_and(c.f is not null), false) as common, sum(ln(c.f)) as share
+                          from unnest(tsvector_to_array(to_tsvector({language}, @q))) w(lexeme)
+                          left join unnest(@commonLexemes::text[], @commonFrequencies::real[]) c(lexeme, f) on c.lexeme = w.lexeme) s
+                ),
+                recent_heads as materialized (
+                    select r.article_id, r.published_at, r.head, r.title_key from article_search_recent r
+                    where (select how from shape) = 'recent' and r.head @@ {tsquery}
+                          and r.published_at > {KeptAfter} and r.published_at <= now()
+                    order by r.published_at desc, r.article_id desc limit {SearchWindow}
                 ),
                 """;
         }

@@ -1,0 +1,34 @@
+using HeadlessNews.Api.Features.Articles;
+
+namespace HeadlessNews.Tests.Features.Search;
+
+/// <summary>
+/// A search sends PostgreSQL only the common words that may be its own words' lexemes: those that start with the same
+/// two letters, in any case.
+/// </summary>
+public sealed class SearchStatisticsTests
+{
+    private static readonly SearchStatistics.Snapshot Common = new(
+        ["border", "bord", "secur", "second", "treati", "uber", "ãrea", "x", "harbour"],
+        [0.02f, 0.03f, 0.04f, 0.05f, 0.06f, 0.07f, 0.08f, 0.09f, 0.10f], -1, -2, -3);
+
+    [Test]
+    public void OnlyTheWordsThatStartAsTheQuerysWordsAreSent()
+    {
+        var (lexemes, frequencies) = Common.For("Border  SECURITY treaty");
+        Assert.That(lexemes, Is.EquivalentTo(new[] { "border", "bord", "secur", "second", "treati" }));
+        Assert.That(frequencies, Is.EquivalentTo(new[] { 0.02f, 0.03f, 0.04f, 0.05f, 0.06f }));
+        Assert.That(lexemes.Zip(frequencies).Select(p => Common.Frequencies[Array.IndexOf(Common.Lexemes, p.First)] == p.Second), Is.All.True,
+            "each word with its own frequency");
+    }
+
+    [Test]
+    public void ShortWordsAndOtherAlphabetsFindTheirs()
+    {
+        Assert.That(Common.For("ÃREA").Lexemes, Is.EqualTo(new[] { "ãrea" }));
+        Assert.That(Common.For("Über").Lexemes, Is.Empty, "German's stemmer drops the dots: that search only takes the index");
+        Assert.That(Common.For("x").Lexemes, Is.EqualTo(new[] { "x" }));
+        Assert.That(Common.For("quay").Lexemes, Is.Empty);
+        Assert.That(SearchStatistics.None.For("harbour").Lexemes, Is.Empty);
+    }
+}
