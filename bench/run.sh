@@ -5,7 +5,8 @@
 # endpoints, warms them up, then runs wrk against each scenario, interleaved, ROUNDS times, and prints medians. Every
 # API figure is also given as a ratio to the strongest reference of its kind measured in the same run: article
 # detail to the faster of the two detail references, lists to the bare list endpoint (newest page or tag page),
-# search and suggestions to the strongest detail reference.
+# search and suggestions to the strongest detail reference; the detail of the newest 100,000 to the batch reference
+# reading the same articles.
 # Knobs: ARTICLES=100000 VOCABULARY=zipf (or worst: 90 words in every article) DURATION=10s ROUNDS=3 POOL=4
 #        CONNECTIONS=32 HOT=1000 WARMUP=20s REGENERATE=1 BENCH_DATA=.data/bench-postgres
 # Ports: BENCH_PG_PORT=54340 for PostgreSQL, BENCH_HTTP_PORT=5180 (+1 and +2 for the API, +10 for the reference).
@@ -59,7 +60,7 @@ deep=$(dotnet "$tool" cursor "$cs" "$deep_rows")
 popular=tag-0000; rare=tag-0900
 newest=$(( ARTICLES < 100000 ? ARTICLES : 100000 ))
 # name | compared with | MODE | PREFIX | SLUGS | URL | connections (default CONNECTIONS)
-# "compared with": ref-detail, ref-list or ref-tag (the strongest of that kind), or empty for a reference itself.
+# "compared with": ref-detail, ref-list, ref-tag or ref-newest (the strongest of that kind), or empty for a reference itself.
 scenarios=(
   "detail: reference, JSON built in SQL||detail|/ref/articles/|$ARTICLES|http://127.0.0.1:$reference"
   "detail: reference, batch + Utf8JsonWriter||detail|/ref/batch/articles/|$ARTICLES|http://127.0.0.1:$reference"
@@ -125,12 +126,12 @@ for s in "${scenarios[@]}"; do
   esac
   figures+=("$name|$against|$rps|$p50|$p99|$bad")
 done
-printf '\n%-42s %10s %10s %10s %12s %6s\n' "scenario ($ARTICLES articles, $VOCABULARY)" "req/s" "p50 ms" "p99 ms" "vs strongest" "non2xx"
+printf '\n%-50s %10s %10s %10s %12s %6s\n' "scenario ($ARTICLES articles, $VOCABULARY)" "req/s" "p50 ms" "p99 ms" "vs strongest" "non2xx"
 for f in "${figures[@]}"; do
   IFS='|' read -r name against rps p50 p99 bad <<<"$f"
   base=0; [ -n "$against" ] && base=${strongest[$against]}
   ratio=$(awk -v a="$rps" -v b="$base" 'BEGIN { if (b > 0) printf "%.2fx", a / b; else print "-" }')
-  printf '%-42s %10s %10s %10s %12s %6s\n' "$name" "$rps" "$p50" "$p99" "$ratio" "$bad"
+  printf '%-50s %10s %10s %10s %12s %6s\n' "$name" "$rps" "$p50" "$p99" "$ratio" "$bad"
 done
 for pid in $uncached_pid $cached_pid; do
   grep -E 'VmRSS|VmHWM' "/proc/$pid/status" | tr -s ' ' | tr '\n' ' ' | sed "s/^/API pid $pid memory: /"; echo

@@ -132,9 +132,10 @@ internal static class ArticleListSql
         args.Add("headTier", HeadTier);
         if (!shaped)
             return SearchText(query, filters, args, searchLanguage, shaped: false);
-        var (lexemes, frequencies) = common.For(query.Q!);
+        var (lexemes, frequencies, recentFrequencies) = common.For(query.Q!);
         args.Add("commonLexemes", lexemes);
         args.Add("commonFrequencies", frequencies);
+        args.Add("recentFrequencies", recentFrequencies);
         args.Add("walkFrom", common.WalkFrom);
         args.Add("recentFrom", common.RecentFrom);
         args.Add("recentUntil", common.RecentUntil);
@@ -207,19 +208,23 @@ internal static class ArticleListSql
         var shape = "";
         if (shaped)
         {
-            // The words' estimated share of the heads (the product of their shares, as the words are all required), in
-            // logarithms, against the bounds SearchStatistics worked out for this archive. A word missing from the
-            // common ones is rare enough for the index. Whichever way, the same heads are found.
+            // The words' estimated shares of all heads and of the copy's (the products of their shares, as the words
+            // are all required), in logarithms, against the bounds SearchStatistics worked out for this archive. A word
+            // missing from the common ones (or with no share given) is rare enough for the index. Whichever way, the
+            // same heads are found.
             shape = $"""
                 shape as materialized (
-                    select case when not s.common then 'index'
-                                when s.share >= @recentFrom and s.share < @recentUntil then 'recent'
-                                when s.share > @walkFrom then 'walk'
+                    select case when s.in_copy and s.copy_share >= @recentFrom
+                                     and not (s.common and s.copy_share + s.share >= @recentUntil) then 'recent'
+                                when s.common and s.share > @walkFrom then 'walk'
                                 else 'index' end as how
-                    from (select coalesce(bool_and(c.f is not null), false) as common, sum(ln(c.f)) as share
+                    from (select coalesce(bool_and(coalesce(c.f, 0) > 0), false) as common, sum(ln(nullif(c.f, 0))) as share,
+                                 coalesce(bool_and(coalesce(c.r, 0) > 0), false) as in_copy, sum(ln(nullif(c.r, 0))) as copy_share
                           from unnest(tsvector_to_array(to_tsvector({language}, @q))) w(lexeme)
-                          left join unnest(@commonLexemes::text[], @commonFrequencies::real[]) c(lexeme, f) on c.lexeme = w.lexeme) s
+                          left join unnest(@commonLexemes::text[], @commonFrequencies::real[], @recentFrequencies::real[]) c(lexeme, f, r)
+                                 on c.lexeme = w.lexeme) s
                 ),
+                -- No filter but the words: a shaped search has none (IsShaped).
                 recent_heads as materialized (
                     select r.article_id, r.published_at, r.head, r.title_key from article_search_recent r
                     where (select how from shape) = 'recent' and r.head @@ {tsquery}

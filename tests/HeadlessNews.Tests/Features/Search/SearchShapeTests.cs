@@ -123,6 +123,83 @@ public sealed class SearchShapeTests : ApiTestBase
         Assert.That(found, Has.None.Matches<string>(s => s.StartsWith("note-") && int.Parse(s[5..]) > 2400));
     }
 
+    [Test]
+    public async Task EveryShapeRanksTheSameWindow()
+    {
+        // 3,000 published articles a minute apart: "ferry" in one title in four (750, so the copy of the newest 2,000
+        // holds more than the window of 300), "tug" in one in forty, both in one standfirst in 28 as well, so that older
+        // ones rank high too (172 heads hold "tug", about 2 in 3 of them in the copy). Eleven around the 2,000th newest share a publish time,
+        // so the copy's horizon falls on a tie. Scheduled and draft articles hold both words and must never be found.
+        await SqlAsync<int>("""
+            insert into articles (slug, title, summary, body_markdown, status, published_at)
+            select 'note-' || i,
+                   case when i % 40 = 0 then 'Tug and ferry ' || i when i % 4 = 0 then 'Ferry report ' || i else 'Daily note ' || i end,
+                   case when i % 28 = 0 then 'The ferry and the tug, the ferry again.' else 'Nothing new.' end,
+                   'Quiet.',
+                   case when i > 3000 then 'scheduled' else 'published' end,
+                   case when i > 3000 then now() + interval '1 day'
+                        when i between 1995 and 2005 then now() - 1995 * interval '1 minute'
+                        else now() - i * interval '1 minute' end
+            from generate_series(1, 3020) i;
+            insert into articles (slug, title, status) values ('ferry-draft', 'Tug and ferry draft', 'draft');
+            select 1
+            """);
+        string[] queries = ["ferry", "tug", "ferry tug", "Tug and ferry"];
+
+        await AssertSameWindowsAsync(queries, 750, 172);
+        await using (var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString))
+        {
+            await connection.OpenAsync();
+            await RecentBodies.PruneAsync(connection, CancellationToken.None, 1000, 2000);
+        }
+        Assert.That(await SqlAsync<long>("select count(*) from article_search_recent where head @@ to_tsquery('english', 'ferry') and published_at <= now()"),
+            Is.InRange(490, 500), "the copy holds more than the window");
+        Assert.That(await SqlAsync<bool>("select bool_and(a.published_at = h.kept_after) from articles a, article_search_recent_horizon h where a.slug in ('note-1996', 'note-2000')"),
+            Is.True, "the horizon falls on the tie, whose matches only article_search_heads holds");
+        await AssertSameWindowsAsync(queries, 750, 172);
+
+        // Rows the copy still holds at or before its horizon (a prune moves it and drops them in one statement; a writer
+        // that read the old horizon can leave one): they are the heads' to give, once.
+        await SqlAsync<int>("""
+            update article_search_recent_horizon set kept_after = (select published_at from articles where slug = 'note-1800');
+            select 1
+            """);
+        Assert.That(await SqlAsync<long>("select count(*) from article_search_recent r, article_search_recent_horizon h where r.published_at <= h.kept_after and r.head @@ to_tsquery('english', 'ferry')"),
+            Is.GreaterThan(40));
+        await AssertSameWindowsAsync(queries, 750, 172);
+    }
+
+    // Each query's whole window, ranked, is the same whichever way its heads are found: the statement a search box runs,
+    // on a generic plan as the API runs it, with statistics that send its words down each way in turn.
+    private static async Task AssertSameWindowsAsync(string[] queries, int ferries, int tugs)
+    {
+        var words = new[] { "ferri", "tug" };
+        var byCopy = new SearchStatistics.Snapshot(words, [0, 0], [0.5f, 0.5f], double.PositiveInfinity, -100, double.NegativeInfinity);
+        var byWalk = new SearchStatistics.Snapshot(words, [0.5f, 0.5f], [0, 0], -100, double.PositiveInfinity, double.NegativeInfinity);
+        var connectionString = new NpgsqlConnectionStringBuilder(GlobalSetup.UnpooledConnectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 1 };
+        await using var connection = new NpgsqlConnection(connectionString.ConnectionString);
+        await connection.OpenAsync();
+        await connection.ExecuteAsync("set plan_cache_mode = force_generic_plan");
+        foreach (var q in queries)
+        {
+            var windows = new List<string[]>();
+            foreach (var statistics in new[] { byCopy, byWalk, SearchStatistics.None })
+            {
+                var (sql, args, plannedPerQuery) = ArticleListSql.Build(new ArticleListQuery(null, null, null, null, null, q, null, null),
+                    ArticleListSql.SearchWindow + 1, "english", statistics);
+                Assert.That(plannedPerQuery, Is.False);
+                windows.Add([.. (await connection.QueryAsync(sql, args)).Select(row => (string)row.slug)]);
+            }
+            Assert.That(windows[0], Is.EqualTo(windows[2]), $"{q}: the copy's way and the index");
+            Assert.That(windows[1], Is.EqualTo(windows[2]), $"{q}: the walk and the index");
+            // A page of the whole window and one more: the newest match it left out, found as the body tier finds it.
+            Assert.That(windows[2], Has.Length.EqualTo(q == "tug" ? tugs : q == "ferry" ? ArticleListSql.SearchWindow + 1 : windows[2].Length));
+            Assert.That(windows[2], Has.None.Matches<string>(s => s == "ferry-draft" || int.Parse(s[5..]) > 3000), q);
+            Assert.That(windows[2].Distinct().Count(), Is.EqualTo(windows[2].Length), q);
+        }
+        Assert.That(ferries, Is.GreaterThan(ArticleListSql.SearchWindow));
+    }
+
     private async Task<List<string>> AnswersWithStatisticsAsync(int window, string[] queries, string[] limits, params string[] shapes)
     {
         await GlobalSetup.Factory.Services.GetRequiredService<SearchStatistics>().RefreshAsync(window, CancellationToken.None);
