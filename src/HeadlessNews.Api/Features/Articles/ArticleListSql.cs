@@ -215,7 +215,7 @@ internal static class ArticleListSql
             shape = $"""
                 shape as materialized (
                     select case when s.in_copy and s.copy_share >= @recentFrom
-                                     and not (s.common and s.copy_share + s.share >= @recentUntil) then 'recent'
+                                     and not (s.common and s.share > @walkFrom and s.copy_share + s.share >= @recentUntil) then 'recent'
                                 when s.common and s.share > @walkFrom then 'walk'
                                 else 'index' end as how
                     from (select coalesce(bool_and(coalesce(c.f, 0) > 0), false) as common, sum(ln(nullif(c.f, 0))) as share,

@@ -20,13 +20,14 @@ internal sealed class SearchStatistics(DeliveryDataSource db, ILogger<SearchStat
     /// <summary>
     /// The common words, each with its share of all heads and of the copy's (0 where it is not common enough there to
     /// matter), and the bounds on the logarithm of a query's share (the product of its words' shares, as they are all
-    /// required): it reads the copy's heads when its share there is at least RecentFrom and, if it could walk, its
+    /// required): it reads the copy's heads when its share there is at least RecentFrom and, if it would walk, its
     /// shares there and among all heads add up to less than RecentUntil; else it walks the newest heads when its share
     /// of all heads is above WalkFrom; else the index.
     /// </summary>
     public sealed class Snapshot(string[] lexemes, float[] frequencies, float[] recentFrequencies, double walkFrom, double recentFrom, double recentUntil)
     {
-        public string[] Lexemes { get; } = lexemes;
+        public string[] Lexemes { get; } = recentFrequencies.Length == lexemes.Length && frequencies.Length == lexemes.Length
+            ? lexemes : throw new ArgumentException("One share of each kind for each word.");
         public float[] Frequencies { get; } = frequencies;
         public float[] RecentFrequencies { get; } = recentFrequencies;
         public double WalkFrom { get; } = walkFrom;
