@@ -187,6 +187,10 @@ internal static class ArticleListSql
             $"where {condition}{match} and h.published_at <= now(){onHeadText}";
         string HeadBranch(string condition, string match) =>
             $"({HeadMatches(condition, match)} order by h.published_at desc, h.article_id desc limit {SearchWindow})";
+        // Every match read into a materialized CTE first, then the newest of them (see the index shape below).
+        string MatchedBranch(string condition, string match, string limit) =>
+            $"(with matched as materialized ({HeadMatches(condition, match)}) " +
+            $"select * from matched h order by h.published_at desc, h.article_id desc limit {limit})";
         // Shaped, the window is found one of three ways (see shape), each giving the same heads. The walk reads the
         // newest-first index (article_search_heads_newest) and tests each head: ts_match_vq is what @@ calls, written as
         // a function so no index can serve it. The copy's way reads the matches among the newest heads' copy (0055)
@@ -198,11 +202,10 @@ internal static class ArticleListSql
             ?
             [
                 HeadBranch("(select how from shape) = 'walk' and ", $"ts_match_vq(h.head, {tsquery})"),
-                $"(with matched as materialized ({HeadMatches("(select how from shape) = 'index' and ", $"h.head @@ {tsquery}")}) " +
-                $"select * from matched h order by h.published_at desc, h.article_id desc limit {SearchWindow})",
+                MatchedBranch("(select how from shape) = 'index' and ", $"h.head @@ {tsquery}", $"{SearchWindow}"),
                 "(select * from recent_heads)",
-                $"(with matched as materialized ({HeadMatches("(select how from shape) = 'recent' and ", $"h.head @@ {tsquery} and h.published_at <= {KeptAfter}")}) " +
-                $"select * from matched h order by h.published_at desc, h.article_id desc limit {SearchWindow} - (select count(*) from recent_heads))",
+                MatchedBranch("(select how from shape) = 'recent' and ", $"h.head @@ {tsquery} and h.published_at <= {KeptAfter}",
+                    $"{SearchWindow} - (select count(*) from recent_heads)"),
             ]
             : [HeadBranch("", $"h.head @@ {tsquery}")];
         var shape = "";
