@@ -40,7 +40,7 @@ fi
 # leaves the cache as it stands. The full-text index on every article (1.8 GB at the million) is left to the search
 # rows' own warm-up: the rest is about 19 GB of this machine's 24.
 if [ "${PREWARM:-1}" = 1 ]; then
-  warmed=$(psql -h 127.0.0.1 -p "$PORT" -U headlessnews -d headlessnews -qtA \
+  warmed=$(PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$PORT" -U headlessnews -d headlessnews -qtA \
     -c "create extension if not exists pg_prewarm" \
     -c "select pg_size_pretty(8192 * sum(pg_prewarm(r, 'read'))) from (
           select 'articles'::regclass as r union all select reltoastrelid::regclass from pg_class where oid = 'articles'::regclass
