@@ -128,23 +128,32 @@ public sealed class SearchShapeTests : ApiTestBase
     {
         // 3,000 published articles a minute apart: "ferry" in one title in four (750, so the copy of the newest 2,000
         // holds more than the window of 300), "tug" in one in forty, both in one standfirst in 28 as well, so that older
-        // ones rank high too (172 heads hold "tug", about 2 in 3 of them in the copy). Eleven around the 2,000th newest share a publish time,
-        // so the copy's horizon falls on a tie. Scheduled and draft articles hold both words and must never be found.
+        // ones rank high too (172 heads hold "tug", about 2 in 3 of them in the copy). "harbour" in one other standfirst
+        // in eight (322 heads), thrice in every other one of them: the copy holds about 215, so a window read from the
+        // copy takes about 85 of the 107 older ones, and that cut is exercised (an older "harbour" ranks above a newer
+        // one, so an older match let into the window shows in the page). Eleven around the 2,000th newest share a publish time, so the copy's
+        // horizon falls on a tie; eleven around the 1,200th too, so the 300th newest "ferry" (note-1200) is one of three
+        // matches sharing a time, and the window's cut falls on a tie. Ids grow with i, so the later of tied articles
+        // (higher id) is the newer one, unlike the order in which they were written. Scheduled and draft articles hold every word and
+        // must never be found.
         await SqlAsync<int>("""
-            insert into articles (slug, title, summary, body_markdown, status, published_at)
-            select 'note-' || i,
+            insert into articles (id, slug, title, summary, body_markdown, status, published_at)
+            select ('00000000-0000-4000-8000-' || lpad(i::text, 12, '0'))::uuid, 'note-' || i,
                    case when i % 40 = 0 then 'Tug and ferry ' || i when i % 4 = 0 then 'Ferry report ' || i else 'Daily note ' || i end,
-                   case when i % 28 = 0 then 'The ferry and the tug, the ferry again.' else 'Nothing new.' end,
+                   case when i % 28 = 0 then 'The ferry and the tug, the ferry again.'
+                        when i % 16 = 0 then 'The harbour, a harbour by the harbour.'
+                        when i % 8 = 0 or i > 3000 then 'A quiet harbour.' else 'Nothing new.' end,
                    'Quiet.',
                    case when i > 3000 then 'scheduled' else 'published' end,
                    case when i > 3000 then now() + interval '1 day'
+                        when i between 1195 and 1205 then now() - 1195 * interval '1 minute'
                         when i between 1995 and 2005 then now() - 1995 * interval '1 minute'
                         else now() - i * interval '1 minute' end
             from generate_series(1, 3020) i;
-            insert into articles (slug, title, status) values ('ferry-draft', 'Tug and ferry draft', 'draft');
+            insert into articles (slug, title, summary, status) values ('ferry-draft', 'Tug and ferry draft', 'A harbour.', 'draft');
             select 1
             """);
-        string[] queries = ["ferry", "tug", "ferry tug", "Tug and ferry"];
+        string[] queries = ["ferry", "tug", "ferry tug", "Tug and ferry", "harbour"];
 
         await AssertSameWindowsAsync(queries);
         await using (var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString))
@@ -175,14 +184,14 @@ public sealed class SearchShapeTests : ApiTestBase
     // shares' logarithms (-1.39 for one word here, -2.77 for two) against RecentUntil.
     private static async Task AssertSameWindowsAsync(string[] queries)
     {
-        string[] words = ["ferri", "tug"];
+        string[] words = ["ferri", "harbour", "tug"];
         (SearchStatistics.Snapshot Statistics, string Shape)[] ways =
         [
-            (new(words, [0, 0], [0.5f, 0.5f], double.PositiveInfinity, -100, double.NegativeInfinity), "recent"),
-            (new(words, [0.5f, 0.5f], [0, 0], -100, double.PositiveInfinity, double.NegativeInfinity), "walk"),
-            (new(words, [0.5f, 0.5f], [0.5f, 0.5f], -100, -100, -1), "recent"),
-            (new(words, [0.5f, 0.5f], [0.5f, 0.5f], -100, -100, -3), "walk"),
-            (new(words, [0.5f, 0.5f], [0.5f, 0.5f], 100, -100, -3), "recent"),
+            (new(words, [0, 0, 0], [0.5f, 0.5f, 0.5f], double.PositiveInfinity, -100, double.NegativeInfinity), "recent"),
+            (new(words, [0.5f, 0.5f, 0.5f], [0, 0, 0], -100, double.PositiveInfinity, double.NegativeInfinity), "walk"),
+            (new(words, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], -100, -100, -1), "recent"),
+            (new(words, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], -100, -100, -3), "walk"),
+            (new(words, [0.5f, 0.5f, 0.5f], [0.5f, 0.5f, 0.5f], 100, -100, -3), "recent"),
             (SearchStatistics.None, "index"),
         ];
         var connectionString = new NpgsqlConnectionStringBuilder(GlobalSetup.UnpooledConnectionString) { MaxAutoPrepare = 20, AutoPrepareMinUsages = 1 };
@@ -204,7 +213,7 @@ public sealed class SearchShapeTests : ApiTestBase
                 Assert.That(window, Is.EqualTo(indexed), $"{q}: {shape} and the index");
             }
             // A page of the whole window and one more: the newest match it left out, found as the body tier finds it.
-            Assert.That(indexed, Has.Length.EqualTo(q == "ferry" ? ArticleListSql.SearchWindow + 1 : 172), q);
+            Assert.That(indexed, Has.Length.EqualTo(q is "ferry" or "harbour" ? ArticleListSql.SearchWindow + 1 : 172), q);
             Assert.That(indexed, Has.None.Matches<string>(s => s == "ferry-draft" || int.Parse(s[5..]) > 3000), q);
             Assert.That(indexed!.Distinct().Count(), Is.EqualTo(indexed.Length), q);
         }
