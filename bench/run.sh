@@ -42,11 +42,10 @@ fi
 if [ "${PREWARM:-1}" = 1 ]; then
   warmed=$(PGOPTIONS="-c client_min_messages=warning" psql -h 127.0.0.1 -p "$PORT" -U headlessnews -d headlessnews -qtA \
     -c "create extension if not exists pg_prewarm" \
-    -c "select pg_size_pretty(8192 * sum(pg_prewarm(r, 'read'))) from (
-          select 'articles'::regclass as r union all select reltoastrelid::regclass from pg_class where oid = 'articles'::regclass
-          union all select indexrelid::regclass from pg_index
-          where indrelid in ('articles'::regclass, (select reltoastrelid from pg_class where oid = 'articles'::regclass))
-            and indexrelid <> 'articles_search'::regclass) rels")
+    -c "with t as (select oid as rel, reltoastrelid as toast from pg_class where oid = 'articles'::regclass)
+        select pg_size_pretty(8192 * sum(pg_prewarm(r, 'read'))) from (
+          select rel as r from t union all select toast from t
+          union all select indexrelid from pg_index, t where indrelid in (t.rel, t.toast) and indexrelid <> 'articles_search'::regclass) rels")
   echo "read into the page cache: $warmed of articles, their text and indexes" >&2
 fi
 
