@@ -84,11 +84,12 @@ internal static class ArticleEndpoints
         return TypedResults.Ok(new ArticlePage(row.ToArticle(tags.ToLookup(t => t.ArticleId).TagsOf(row.Id), options.Value.SiteUrl), related));
     }
 
+    // Positional: $1 the slug, $2 the limit (ArticleSql says why).
     private static NpgsqlBatchCommand BySlug(string sql, string slug, int? limit = null)
     {
-        var command = new NpgsqlBatchCommand(sql) { Parameters = { new NpgsqlParameter("slug", slug) } };
+        var command = new NpgsqlBatchCommand(sql) { Parameters = { new NpgsqlParameter<string> { TypedValue = slug } } };
         if (limit is { } l)
-            command.Parameters.Add(new NpgsqlParameter("limit", l));
+            command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = l });
         return command;
     }
 
