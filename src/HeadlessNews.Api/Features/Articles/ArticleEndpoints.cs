@@ -51,37 +51,36 @@ internal static class ArticleEndpoints
     }
 
     private static async Task<Results<Ok<ArticlePage>, ProblemHttpResult>> GetArticle(
-        string slug, HttpContext http, DeliveryDataSource db, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
+        string slug, HttpContext http, DeliveryDataSource db, TagDirectory tagDirectory, IOptions<HeadlessNewsOptions> options, CancellationToken ct)
     {
         // A slug that cannot exist answers exactly like one that does not: no lookup, same 404.
         if (!TextRules.IsSlug(slug, 200))
             return Problems.NotFound("article");
 
-        // One round trip for the article, its tags and its curated cards, as one batch of plain statements (prepared
-        // on the delivery pool), each row read whole (WholeRows).
+        // One round trip for the article with its tag ids and its curated cards, as one batch of plain statements
+        // (prepared on the delivery pool), each row read whole (WholeRows); the tags' names come from the TagDirectory.
         await using var connection = await db.Source.OpenConnectionAsync(ct);
         await using var batch = new NpgsqlBatch(connection)
         {
-            BatchCommands = { BySlug(ArticleSql.VisibleBySlug, slug), BySlug(ArticleSql.TagsOfVisibleSlug, slug), BySlug(ArticleSql.CuratedBySlug, slug, 4) },
+            BatchCommands = { BySlug(ArticleSql.VisibleBySlug, slug), BySlug(ArticleSql.CuratedBySlug, slug, 4) },
         };
         ArticleRow? row;
-        List<TagRow> tags;
         List<RelatedCard> related;
         await using (var reader = await batch.ExecuteReaderAsync(ct))
         {
             row = await reader.ReadAsync(ct) ? reader.GetRowParser<ArticleRow>()(reader) : null;
-            tags = await ReadAllAsync<TagRow>(reader, ct);
             related = (await ReadAllAsync<RelatedRow>(reader, ct)).Select(r => r.ToCard()).ToList();
         }
         if (row is null)
             return Problems.NotFound("article");
+        var tags = (await tagDirectory.TagsOfAsync(connection, row.TagGeneration, [row.TagIds], ct))[0];
         // Computed cards only when the curated ones do not fill the four places: most articles never plan them.
         if (related.Count < 4)
             related = (await connection.QueryWholeAsync<RelatedRow>(new CommandDefinition(ArticleSql.RelatedBySlug, new { slug, limit = 4 }, cancellationToken: ct)))
                 .Select(r => r.ToCard()).ToList();
 
         SurrogateKeys.Add(http, [SurrogateKeys.Related, SurrogateKeys.Article(row.Id), .. related.Select(r => SurrogateKeys.Article(r.Id))]);
-        return TypedResults.Ok(new ArticlePage(row.ToArticle(tags.ToLookup(t => t.ArticleId).TagsOf(row.Id), options.Value.SiteUrl), related));
+        return TypedResults.Ok(new ArticlePage(row.ToArticle(tags, options.Value.SiteUrl), related));
     }
 
     // Positional: $1 the slug, $2 the limit (ArticleSql says why).

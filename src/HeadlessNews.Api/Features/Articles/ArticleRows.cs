@@ -32,6 +32,9 @@ internal sealed class ArticleRow
     public string Corrections { get; init; } = "[]";
     public bool CommentsOpen { get; init; }
     public int CommentCount { get; init; }
+    // Only from the delivery page's read (ArticleSql.VisibleBySlug).
+    public Guid[]? TagIds { get; init; }
+    public Guid? TagGeneration { get; init; }
 }
 
 internal sealed class CardRow

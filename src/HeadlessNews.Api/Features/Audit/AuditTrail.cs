@@ -32,16 +32,18 @@ internal sealed class AuditMiddleware(AuditDataSource audit, IProblemDetailsServ
 {
     private NpgsqlDataSource Db => audit.Source;
 
-    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
+    // Every delivery read passes through here: not async on the way through, so it costs no state machine.
+    public Task InvokeAsync(HttpContext http, RequestDelegate next)
+    {
+        var request = http.Request;
+        var audited = ManagementRequests.IsWrite(request) || request.Path.StartsWithSegments(ManagementRequests.Prefix + "/export");
+        return audited && http.User.Identity?.IsAuthenticated == true ? AuditedAsync(http, next) : next(http);
+    }
+
+    private async Task AuditedAsync(HttpContext http, RequestDelegate next)
     {
         var request = http.Request;
         request.Path.StartsWithSegments(ManagementRequests.Prefix, out var rest);
-        var audited = ManagementRequests.IsWrite(request) || request.Path.StartsWithSegments(ManagementRequests.Prefix + "/export");
-        if (!audited || http.User.Identity?.IsAuthenticated != true)
-        {
-            await next(http);
-            return;
-        }
 
         var segments = rest.Value!.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var actor = http.User.Actor();

@@ -9,26 +9,24 @@ internal static class HeadRequests
 {
     public static void UseHeadAsGetThenRouting(this WebApplication app)
     {
-        app.Use(async (http, next) =>
-        {
-            if (!HttpMethods.IsHead(http.Request.Method))
-            {
-                await next(http);
-                return;
-            }
-            var body = http.Response.Body;
-            http.Request.Method = HttpMethods.Get;
-            http.Response.Body = Stream.Null;
-            try
-            {
-                await next(http);
-            }
-            finally
-            {
-                http.Response.Body = body;
-                http.Request.Method = HttpMethods.Head;
-            }
-        });
+        // Not async for any other method: no state machine for every request.
+        app.Use((http, next) => HttpMethods.IsHead(http.Request.Method) ? AsGetAsync(http, next) : next(http));
         app.UseRouting();
+    }
+
+    private static async Task AsGetAsync(HttpContext http, RequestDelegate next)
+    {
+        var body = http.Response.Body;
+        http.Request.Method = HttpMethods.Get;
+        http.Response.Body = Stream.Null;
+        try
+        {
+            await next(http);
+        }
+        finally
+        {
+            http.Response.Body = body;
+            http.Request.Method = HttpMethods.Head;
+        }
     }
 }

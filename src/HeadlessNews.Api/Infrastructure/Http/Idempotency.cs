@@ -31,15 +31,19 @@ internal sealed class IdempotencyMiddleware(
     private sealed record Stored(byte[] RequestHash, DateTime? CompletedAt, int? StatusCode, string? ContentType, string? Location, string? Etag, byte[]? Body);
 
 
-    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
+    // Every delivery read passes through here: not async on the way through, so it costs no state machine.
+    public Task InvokeAsync(HttpContext http, RequestDelegate next)
     {
         var request = http.Request;
-        if (!HttpMethods.IsPost(request.Method) || !request.Path.StartsWithSegments(ManagementRequests.Prefix)
-            || !request.Headers.TryGetValue(Header, out var values) || http.User.KeyId() is not { } keyId)
-        {
-            await next(http);
-            return;
-        }
+        return HttpMethods.IsPost(request.Method) && request.Path.StartsWithSegments(ManagementRequests.Prefix)
+               && request.Headers.TryGetValue(Header, out var values) && http.User.KeyId() is { } keyId
+            ? KeyedAsync(http, next, values, keyId)
+            : next(http);
+    }
+
+    private async Task KeyedAsync(HttpContext http, RequestDelegate next, Microsoft.Extensions.Primitives.StringValues values, string keyId)
+    {
+        var request = http.Request;
         var key = values.ToString();
         if (values.Count != 1 || key.Length is 0 or > 255 || !key.All(c => c is >= ' ' and < '\u007f'))
         {

@@ -80,14 +80,15 @@ internal sealed class RateLimitMiddleware : IMiddleware, IAsyncDisposable
             RateLimitPartition.GetTokenBucketLimiter((Who: Who(http), PerMinute: _options.ManagementWritesPerMinute), key => Bucket(key.PerMinute)));
     }
 
-    public async Task InvokeAsync(HttpContext http, RequestDelegate next)
+    // Not async for a request it lets through unlimited: no state machine for it.
+    public Task InvokeAsync(HttpContext http, RequestDelegate next) =>
+        !_options.Enabled || http.Request.Path.StartsWithSegments("/health")
+        || (_options.ExemptLoopback && http.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip))
+            ? next(http)
+            : LimitAsync(http, next);
+
+    private async Task LimitAsync(HttpContext http, RequestDelegate next)
     {
-        if (!_options.Enabled || http.Request.Path.StartsWithSegments("/health")
-            || (_options.ExemptLoopback && http.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip)))
-        {
-            await next(http);
-            return;
-        }
 
         // Authentication refused to look up one more unknown key from this address (UnknownKeys).
         if (http.Items[ApiKeyAuthenticationHandler.UnknownKeysRetryAfter] is TimeSpan wait)

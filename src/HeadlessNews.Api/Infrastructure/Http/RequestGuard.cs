@@ -11,10 +11,16 @@ internal sealed class RequestGuard(RequestDelegate next, IOptions<HeadlessNewsOp
 {
     private static readonly string[] KeyLikeParameters = ["key", "api_key", "apikey", "api-key", "access_token", "token", "authorization"];
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
+    {
+        var problem = Check(context.Request);
+        // Nothing to refuse and no line to write: not async, no state machine for the request.
+        return problem is null && !logger.IsEnabled(LogLevel.Information) ? next(context) : GuardAsync(context, problem);
+    }
+
+    private async Task GuardAsync(HttpContext context, (int Status, string Title, string Detail, string? Field)? problem)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        var problem = Check(context.Request);
         if (problem is { Field: { } field } invalid)
             await Results.Problem(new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [invalid.Detail] })
                 { Status = invalid.Status, Title = invalid.Title, Detail = invalid.Detail }).ExecuteAsync(context);
