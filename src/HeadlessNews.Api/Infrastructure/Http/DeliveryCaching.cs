@@ -45,6 +45,7 @@ public sealed class CachingOptions
 }
 
 /// <summary>A delivery response as it goes on the wire, with its validators and the keys it depends on.</summary>
+[System.ComponentModel.ImmutableObject(true)]
 internal sealed record DeliveryResponse(ReadOnlyMemory<byte> Body, string ContentType, string ETag, DateTimeOffset LastModified, string[] Keys);
 
 /// <summary>A delivery body that is not JSON (feeds, sitemaps): handlers return it and the cache keeps its bytes.</summary>
