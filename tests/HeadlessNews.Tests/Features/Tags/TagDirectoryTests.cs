@@ -14,21 +14,28 @@ namespace HeadlessNews.Tests.Features.Tags;
 /// </summary>
 public sealed class TagDirectoryTests : ApiTestBase
 {
+    private static async Task<string[]> PageTagNamesAsync(HttpClient client, string slug) =>
+        [.. (await client.GetFromJsonAsync<JsonNode>($"/api/v1/articles/{slug}"))!["tags"]!.AsArray().Select(t => t!["name"]!.ToString())];
+
     private static async Task<string[][]> CardTagNamesAsync(HttpClient client, string url) =>
         [.. (await client.GetFromJsonAsync<JsonNode>(url))!["items"]!.AsArray()
             .Select(card => card!["tags"]!.AsArray().Select(t => t!["name"]!.ToString()).ToArray())];
 
     [Test]
-    public async Task ATagWrittenOnOneInstanceShowsOnTheNextListTagPageAndSearchOfAnother()
+    public async Task ATagWrittenOnOneInstanceShowsOnTheNextListTagPageSearchAndArticlePageOfAnother()
     {
         // No in-process cache on the other instance: each read below asks its database and its copy of the tags.
         await using var other = SecondInstance.Start(new Dictionary<string, string?> { ["HeadlessNews:Caching:InProcessSeconds"] = "0" });
         var tag = await ReadJsonAsync(await Admin.PostAsJsonAsync("/api/v1/manage/tags", new { slug = "energy", name = "Energy", kind = "topic" }));
         await CreatePublishedAsync("grid-upgrade", ["energy"], DateTimeOffset.UtcNow.AddMinutes(-10));
         Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles"), Is.EqualTo(new[] { new[] { "Energy" } }));
+        Assert.That(await PageTagNamesAsync(other.Anonymous, "grid-upgrade"), Is.EqualTo(new[] { "Energy" }));
 
         var renamed = await Admin.PutAsJsonAsync($"/api/v1/manage/tags/{tag["id"]}", new { slug = "energy", name = "Power", kind = "place" });
         Assert.That(renamed.StatusCode, Is.EqualTo(HttpStatusCode.OK), await renamed.Content.ReadAsStringAsync());
+
+        // The article page first: no list has read the new state on that instance yet.
+        Assert.That(await PageTagNamesAsync(other.Anonymous, "grid-upgrade"), Is.EqualTo(new[] { "Power" }), "article page");
 
         Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles"), Is.EqualTo(new[] { new[] { "Power" } }), "list");
         Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles?tag=energy"), Is.EqualTo(new[] { new[] { "Power" } }), "tag page");
@@ -39,6 +46,7 @@ public sealed class TagDirectoryTests : ApiTestBase
         // A tag made after the other instance read its copy, on a new article, in the editor's order.
         await CreateTagAsync("grid", name: "Grid");
         await CreatePublishedAsync("new-lines", ["grid", "energy"]);
+        Assert.That(await PageTagNamesAsync(other.Anonymous, "new-lines"), Is.EqualTo(new[] { "Grid", "Power" }), "article page, the editor's order");
         Assert.That(await CardTagNamesAsync(other.Anonymous, "/api/v1/articles"), Is.EqualTo(new[] { new[] { "Grid", "Power" }, new[] { "Power" } }));
         Assert.That(await CardTagNamesAsync(Anonymous, "/api/v1/articles?tag=grid"), Is.EqualTo(new[] { new[] { "Grid", "Power" } }));
     }
