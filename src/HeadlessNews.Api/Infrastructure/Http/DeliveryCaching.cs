@@ -294,26 +294,29 @@ internal sealed class DeliveryCacheFilter(
         }
         var contentType = value is RawBody rawBody ? rawBody.ContentType : "application/json; charset=utf-8";
         // Weak: the same validator stands for the identity, gzip and Brotli bodies, which a strong one may not (RFC 9110 8.8.1).
-        // XXH3-128 rather than SHA-256 (4% of the API's CPU on an article page): the tag names a body, it signs nothing, and
-        // the only way to two bodies with one tag is to write both. The cache key above stays SHA-256: its input is the
-        // request, which anyone can shape.
+        // XXH3-128 rather than SHA-256 (4% of the API's CPU on an article page): the tag names a body, it signs nothing.
+        // Two bodies with one tag would take a crafted collision between what an editor or a commenter wrote before and
+        // after, and would buy a cache revalidating with it one stale 304. The cache key above stays SHA-256: its input is
+        // the request, which anyone can shape, and a collision there would serve one URL's answer for another.
         var etag = "W/\"" + Convert.ToHexStringLower(XxHash128.Hash(body.Span)) + "\"";
         // HTTP dates have whole seconds; rounding down keeps If-Modified-Since comparisons exact.
         var now = DateTimeOffset.UtcNow;
         return (new DeliveryResponse(body, contentType, etag, now.AddTicks(-(now.Ticks % TimeSpan.TicksPerSecond)), keys), lease);
     }
 
-    private static readonly ObjectPool<ArrayBufferWriter<byte>> Bodies = new DefaultObjectPool<ArrayBufferWriter<byte>>(new BodyPolicy(), 64);
+    // At most 32 buffers of at most 256 KB are kept (8 MB, outside the cache's own limit), however many large answers
+    // were written at once.
+    private static readonly ObjectPool<ArrayBufferWriter<byte>> Bodies = new DefaultObjectPool<ArrayBufferWriter<byte>>(new BodyPolicy(), 32);
 
     private sealed class BodyPolicy : PooledObjectPolicy<ArrayBufferWriter<byte>>
     {
         public override ArrayBufferWriter<byte> Create() => new(32 * 1024);
 
-        // A buffer a large page (a sitemap, a hundred cards) grew past a megabyte is dropped, not kept for every page.
+        // A buffer a large answer (a hundred cards, a long search page) grew past 256 KB is dropped, not kept for every page.
         public override bool Return(ArrayBufferWriter<byte> buffer)
         {
             buffer.ResetWrittenCount();
-            return buffer.Capacity <= 1024 * 1024;
+            return buffer.Capacity <= 256 * 1024;
         }
     }
 
@@ -345,6 +348,8 @@ internal sealed class DeliveryCacheFilter(
 
     private sealed class DeliveryResult(DeliveryResponse response, ArrayBufferWriter<byte>? lease, CachingOptions settings, int maxAge, Func<bool> purgedSince) : IResult
     {
+        private ArrayBufferWriter<byte>? _lease = lease;
+
         public async Task ExecuteAsync(HttpContext http)
         {
             try
@@ -353,9 +358,10 @@ internal sealed class DeliveryCacheFilter(
             }
             finally
             {
-                // The body has been copied into the connection's own buffers by now (or was never sent).
-                if (lease is not null)
-                    Bodies.Return(lease);
+                // The body has been copied into the connection's own buffers by now (or was never sent). Taken once: a
+                // buffer in the pool twice would be handed to two requests.
+                if (Interlocked.Exchange(ref _lease, null) is { } used)
+                    Bodies.Return(used);
             }
         }
 
