@@ -45,6 +45,8 @@ public sealed class CachingOptions
 }
 
 /// <summary>A delivery response as it goes on the wire, with its validators and the keys it depends on.</summary>
+// Immutable (never changed once built): HybridCache hands back the object it keeps instead of deserializing a copy
+// of it on every hit.
 [System.ComponentModel.ImmutableObject(true)]
 internal sealed record DeliveryResponse(ReadOnlyMemory<byte> Body, string ContentType, string ETag, DateTimeOffset LastModified, string[] Keys);
 
@@ -168,7 +170,7 @@ internal sealed class DeliveryCacheFilter(
         // Taken before anything is read: a purge after this point may have made what follows stale.
         var generation = invalidator.Generation;
         var stale = false;
-        // The pooled buffer a body not kept by the cache was written into; returned once the body is sent.
+        // The pooled buffer this request's body was written into, if it was built here; returned once the body is sent.
         ArrayBufferWriter<byte>? lease = null;
         var response = settings.InProcessSeconds > 0
             ? await cache.GetOrCreateAsync(key, _ => ValueTask.FromResult<DeliveryResponse?>(null), PeekOnly, cancellationToken: http.RequestAborted)
@@ -209,16 +211,8 @@ internal sealed class DeliveryCacheFilter(
             if (onReplica && replica.ReplicaBehind)
                 stale = true;
             else if (settings.InProcessSeconds > 0)
-            {
-                // What the cache keeps owns its bytes; the pooled buffer goes back now.
-                if (lease is not null)
-                {
-                    response = response with { Body = response.Body.ToArray() };
-                    Bodies.Return(lease);
-                    lease = null;
-                }
-                await StoreAsync(key, response, generation, settings, http.RequestAborted);
-            }
+                // What the cache keeps owns its bytes; this request still sends from the pooled buffer.
+                await StoreAsync(key, lease is null ? response : response with { Body = response.Body.ToArray() }, generation, settings, http.RequestAborted);
         }
         var configured = http.GetEndpoint()?.Metadata.GetMetadata<ShortLivedDelivery>() is null ? settings.MaxAgeSeconds : settings.CommentsMaxAgeSeconds;
         return new DeliveryResult(response, lease, settings, await MaxAgeAsync(configured, http.RequestAborted), () => stale || invalidator.Generation != generation);
@@ -278,8 +272,9 @@ internal sealed class DeliveryCacheFilter(
         var serializer = json.Value.SerializerOptions;
         ArrayBufferWriter<byte>? lease = null;
         ReadOnlyMemory<byte> body;
+        var contentType = "application/json; charset=utf-8";
         if (value is RawBody raw)
-            body = raw.Bytes;
+            (body, contentType) = (raw.Bytes, raw.ContentType);
         else
         {
             lease = Bodies.Get();
@@ -292,7 +287,6 @@ internal sealed class DeliveryCacheFilter(
             }
             body = lease.WrittenMemory;
         }
-        var contentType = value is RawBody rawBody ? rawBody.ContentType : "application/json; charset=utf-8";
         // Weak: the same validator stands for the identity, gzip and Brotli bodies, which a strong one may not (RFC 9110 8.8.1).
         // XXH3-128 rather than SHA-256 (4% of the API's CPU on an article page): the tag names a body, it signs nothing.
         // Two bodies with one tag would take a crafted collision between what an editor or a commenter wrote before and
