@@ -102,7 +102,8 @@ internal static class StoredJson
 
     public static T? Read<T>(string? json) where T : class => json is null ? null : JsonSerializer.Deserialize<T>(json, Options);
 
-    public static IReadOnlyList<T> ReadList<T>(string? json) => json is null ? [] : JsonSerializer.Deserialize<List<T>>(json, Options) ?? [];
+    // Most articles carry no corrections: an empty list is not worth a parser.
+    public static IReadOnlyList<T> ReadList<T>(string? json) => json is null or "[]" ? [] : JsonSerializer.Deserialize<List<T>>(json, Options) ?? [];
 }
 
 internal static class ArticleMapping
