@@ -81,6 +81,17 @@ public sealed class DeliveryJsonTests
         }
     }
 
+    [Test]
+    public void ANullWhereTheContractHasNoneFailsOnBothPaths()
+    {
+        // Stored JSON is read without the app's options: {"url": null} in a hero image column would arrive as a null Url.
+        var options = AppOptions;
+        var page = new ArticlePage(Article(true) with { HeroImage = new HeroImage(null!) }, []);
+        var generated = DeliveryJsonContext.For(typeof(ArticlePage), options)!;
+        Assert.Throws<JsonException>(() => Written(w => JsonSerializer.Serialize(w, page, typeof(ArticlePage), options), options));
+        Assert.Throws<JsonException>(() => Written(w => JsonSerializer.Serialize(w, page, generated), options));
+    }
+
     private static string Written(Action<Utf8JsonWriter> write, JsonSerializerOptions options)
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
