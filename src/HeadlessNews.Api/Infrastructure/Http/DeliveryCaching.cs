@@ -280,12 +280,12 @@ internal sealed class DeliveryCacheFilter(
             lease = Bodies.Get();
             using (var writer = new Utf8JsonWriter(lease, new JsonWriterOptions { Encoder = serializer.Encoder, Indented = serializer.WriteIndented, MaxDepth = serializer.MaxDepth }))
             {
-                if ((sparse is null || selection is null) && DeliveryJsonContext.For(value.GetType(), serializer) is { } generated)
-                    JsonSerializer.Serialize(writer, value, generated);
-                else if (sparse is null || selection is null)
-                    JsonSerializer.Serialize(writer, value, value.GetType(), serializer);
-                else
+                if (sparse is not null && selection is not null)
                     JsonSerializer.Serialize(writer, sparse.Project(JsonSerializer.SerializeToNode(value, value.GetType(), serializer)!, selection), serializer);
+                else if (DeliveryJsonContext.For(value.GetType(), serializer) is { } generated)
+                    JsonSerializer.Serialize(writer, value, generated);
+                else
+                    JsonSerializer.Serialize(writer, value, value.GetType(), serializer);
             }
             body = lease.WrittenMemory;
         }

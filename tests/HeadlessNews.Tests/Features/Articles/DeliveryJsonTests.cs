@@ -56,8 +56,8 @@ public sealed class DeliveryJsonTests
                     new(Guid.NewGuid(), "b", "B", null, When, null, new CommentSummary(false, 0), "computed", "shared-tags"),
                 }
                 : [];
-            yield return new ArticlePage(Article(full), related);
             var a = Article(full);
+            yield return new ArticlePage(a, related);
             yield return new ArticleList(
                 full
                     ? [new ArticleCard(a.Id, a.Slug, a.Title, a.Summary, a.PublishedAt, a.CreatedAt, a.UpdatedAt, a.Status, a.Tags, a.HeroImage,
