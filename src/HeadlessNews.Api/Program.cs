@@ -102,7 +102,7 @@ app.UseHeadAsGetThenRouting();
 app.UseResponseCompression();
 app.UseHttpConventions();
 app.UseCors();
-app.UseAuthentication();
+app.UseAuthenticationOfCredentials();
 app.UseRateLimits();
 app.UseMiddleware<AuditMiddleware>();
 app.UseAuthorization();

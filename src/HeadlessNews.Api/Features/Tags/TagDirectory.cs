@@ -37,7 +37,16 @@ internal sealed class TagDirectory
     /// The tags of each card, in the order of its ids, from the copy of the page's state. An id that copy does not
     /// hold (the tags changed again between the page and reading the copy) is asked of the database by id.
     /// </summary>
-    public async Task<IReadOnlyList<TagRef>[]> TagsOfAsync(
+    public ValueTask<IReadOnlyList<TagRef>[]> TagsOfAsync(
+        NpgsqlConnection connection, Guid? generation, IReadOnlyList<Guid[]?> tagIds, CancellationToken ct)
+    {
+        // Nearly every page: the copy of its state is held and knows every id, and nothing need wait.
+        if (Matching(generation) is { } held && KnowsAll(held, tagIds))
+            return ValueTask.FromResult(Resolve(tagIds, held));
+        return new(ReadAndResolveAsync(connection, generation, tagIds, ct));
+    }
+
+    private async Task<IReadOnlyList<TagRef>[]> ReadAndResolveAsync(
         NpgsqlConnection connection, Guid? generation, IReadOnlyList<Guid[]?> tagIds, CancellationToken ct)
     {
         IReadOnlyDictionary<Guid, TagRef> tags = await CopyAsync(connection, generation, ct);
@@ -48,7 +57,24 @@ internal sealed class TagDirectory
                 new CommandDefinition(ReadSome, new { ids = missing.ToArray() }, cancellationToken: ct));
             tags = tags.Concat(found.Select(t => KeyValuePair.Create(t.Id, new TagRef(t.Slug, t.Name, t.Kind)))).ToDictionary();
         }
-        return [.. tagIds.Select(ids => Of(ids, tags))];
+        return Resolve(tagIds, tags);
+    }
+
+    private static bool KnowsAll(FrozenDictionary<Guid, TagRef> tags, IReadOnlyList<Guid[]?> tagIds)
+    {
+        foreach (var ids in tagIds)
+            foreach (var id in ids ?? [])
+                if (!tags.ContainsKey(id))
+                    return false;
+        return true;
+    }
+
+    private static IReadOnlyList<TagRef>[] Resolve(IReadOnlyList<Guid[]?> tagIds, IReadOnlyDictionary<Guid, TagRef> tags)
+    {
+        var resolved = new IReadOnlyList<TagRef>[tagIds.Count];
+        for (var i = 0; i < resolved.Length; i++)
+            resolved[i] = Of(tagIds[i], tags);
+        return resolved;
     }
 
     // A tag deleted since the page was read is left out.
