@@ -47,6 +47,8 @@ internal static partial class ApiKeyAuth
     public static void AddApiKeyAuth(this IServiceCollection services)
     {
         services.AddSingleton<UnknownKeys>();
+        // Every scheme here reads the Authorization header and nothing else: authentication runs only for requests that
+        // carry it (CredentialedAuthentication). A credential from anywhere else would need that condition changed too.
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, null, o => o.ForwardDefaultSelector = http => ReaderTokens.LooksLikeToken(http.Request) ? ReaderTokens.Scheme : KeyScheme)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(KeyScheme, null)

@@ -14,8 +14,9 @@ internal static class CredentialedAuthentication
     /// keys and reader tokens) read that header only, so without it they can only answer "no result", which leaves the
     /// caller anonymous, exactly as skipping them does; asking cost every anonymous read (most of the traffic) a scheme
     /// lookup, two handlers from the container and half a dozen tasks. A request with the header, well-formed or not,
-    /// goes through authentication as before, and protected endpoints still challenge anonymous callers (the
-    /// authorization middleware asks the handlers itself).
+    /// goes through authentication as before. Protected endpoints still turn anonymous callers away: the authorization
+    /// middleware challenges through the default scheme (the API key handler's 401), and authenticates the schemes a
+    /// policy names itself (the reader token policy).
     /// </summary>
     public static void UseAuthenticationOfCredentials(this WebApplication app)
     {

@@ -87,6 +87,8 @@ internal static class ReaderTokens
         p.ValidateIssuerSigningKey = true;
         p.ClockSkew = TimeSpan.FromSeconds(r.ClockSkewSeconds);
         p.NameClaimType = "name";
+        // No OnMessageReceived: a token comes in the Authorization header only, the one place CredentialedAuthentication
+        // looks before it lets a request be authenticated.
         o.Events = new JwtBearerEvents
         {
             OnTokenValidated = SignedInAsync,

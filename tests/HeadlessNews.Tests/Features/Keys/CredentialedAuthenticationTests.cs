@@ -57,11 +57,13 @@ public sealed class CredentialedAuthenticationTests : ApiTestBase
         // WebApplication would add an authentication of its own in front of everything if it were not told one is set.
         Assert.That((await client.GetAsync("/api/v1/articles/quiet-harbour")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That((await client.GetAsync("/api/v1/articles")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/v1/articles/quiet-harbour"))).StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(_requests.Count, Is.Zero, "handlers asked for anonymous reads");
 
         // Protected endpoints still turn the anonymous away, with the API key scheme's challenge.
         var anonymous = await client.GetAsync("/api/v1/manage/articles");
-        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized);
+        var challenge = await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized);
+        Assert.That(challenge["detail"]!.GetValue<string>(), Does.Contain("valid API key"));
         Assert.That(anonymous.Headers.WwwAuthenticate.ToString(), Does.StartWith("Bearer"));
 
         // A key is authenticated on a public read and on a protected one; a malformed header is refused where a key is needed.
