@@ -40,9 +40,10 @@ internal sealed class TagDirectory
     public ValueTask<IReadOnlyList<TagRef>[]> TagsOfAsync(
         NpgsqlConnection connection, Guid? generation, IReadOnlyList<Guid[]?> tagIds, CancellationToken ct)
     {
-        // Nearly every page: the copy of its state is held and knows every id, and nothing need wait.
-        if (Matching(generation) is { } held && KnowsAll(held, tagIds))
-            return ValueTask.FromResult(Resolve(tagIds, held));
+        // Nearly every page: the copy of its state is held and knows every id, and nothing need wait. A card's list comes
+        // out short of its ids exactly when the copy lacks one of them.
+        if (Matching(generation) is { } held && Resolve(tagIds, held) is var resolved && Complete(resolved, tagIds))
+            return ValueTask.FromResult(resolved);
         return new(ReadAndResolveAsync(connection, generation, tagIds, ct));
     }
 
@@ -60,12 +61,11 @@ internal sealed class TagDirectory
         return Resolve(tagIds, tags);
     }
 
-    private static bool KnowsAll(FrozenDictionary<Guid, TagRef> tags, IReadOnlyList<Guid[]?> tagIds)
+    private static bool Complete(IReadOnlyList<TagRef>[] resolved, IReadOnlyList<Guid[]?> tagIds)
     {
-        foreach (var ids in tagIds)
-            foreach (var id in ids ?? [])
-                if (!tags.ContainsKey(id))
-                    return false;
+        for (var i = 0; i < resolved.Length; i++)
+            if (resolved[i].Count != (tagIds[i]?.Length ?? 0))
+                return false;
         return true;
     }
 

@@ -82,4 +82,31 @@ public sealed class TagDirectoryTests : ApiTestBase
         await SqlAsync<int>("with none as (delete from tags where slug = 'nowhere' returning 1) select count(*)::int from none");
         Assert.That(await SqlAsync<Guid>(Generation), Is.EqualTo(afterCreate), "statements that changed no tag");
     }
+
+    [Test]
+    public async Task AnIdTheHeldCopyOfThePagesStateLacksIsAskedOfTheDatabase()
+    {
+        await CreateTagAsync("energy", name: "Energy");
+        var energy = await SqlAsync<Guid>("select id from tags where slug = 'energy'");
+        var generation = await SqlAsync<Guid>("select id from tag_generation");
+        var directory = new HeadlessNews.Api.Features.Tags.TagDirectory();
+        await using var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString);
+        await connection.OpenAsync();
+        Assert.That((await directory.TagsOfAsync(connection, generation, [[energy]], CancellationToken.None))[0].Select(t => t.Name),
+            Is.EqualTo(new[] { "Energy" }));
+
+        // A tag the copy of this state never saw: written with the triggers off, so the state keeps its name. The copy
+        // is still the page's, and the page's answer must not drop the tag.
+        await using (var writer = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString))
+        {
+            await writer.OpenAsync();
+            await writer.ExecuteAsync("set session_replication_role = replica; insert into tags (slug, name, kind) values ('water', 'Water', 'topic')");
+        }
+        var water = await SqlAsync<Guid>("select id from tags where slug = 'water'");
+        Assert.That(await SqlAsync<Guid>("select id from tag_generation"), Is.EqualTo(generation));
+
+        var tags = await directory.TagsOfAsync(connection, generation, [[energy, water], []], CancellationToken.None);
+        Assert.That(tags[0].Select(t => t.Name), Is.EqualTo(new[] { "Energy", "Water" }));
+        Assert.That(tags[1], Is.Empty);
+    }
 }
