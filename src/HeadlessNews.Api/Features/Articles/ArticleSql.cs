@@ -255,9 +255,9 @@ internal static class ArticleSql
             where me.id = @id
         ),
         recent as (
-            select a.id, a.search_vector, a.published_at
-            from articles a, terms
-            where terms.q is not null and a.search_vector @@ terms.q and a.id <> @id
+            select a.id, v.search_vector, a.published_at
+            from articles a join article_search_vectors v on v.article_id = a.id, terms
+            where terms.q is not null and v.search_vector @@ terms.q and a.id <> @id
               and article_is_public(a.status, a.published_at)
             order by a.published_at desc
             limit 500

@@ -11,9 +11,10 @@ namespace HeadlessNews.Tests.Features.Search;
 /// <summary>
 /// Articles that match only in the body are found newest first in three slices of publish time: the newest tier of the
 /// copy of the newest articles' search vectors (migration 0052), the rest of the copy, each through its own index,
-/// then the archive through the index on every article. Paging must cross from one slice to the next without losing or
-/// repeating an article; whatever is written after the horizons moved (new articles, edits, a publish time moved, an
-/// article unpublished) must be found exactly as the articles themselves say, before and after the next prune.
+/// then the archive through the index of every article's vector (migration 0056). Paging must cross from one slice to
+/// the next without losing or repeating an article; whatever is written after the horizons moved (new articles, edits,
+/// a publish time moved, an article unpublished) must be found exactly as the articles themselves say, before and after
+/// the next prune.
 /// </summary>
 public sealed class SearchBodySliceTests : ApiTestBase
 {
@@ -51,7 +52,8 @@ public sealed class SearchBodySliceTests : ApiTestBase
         await AssertPagesAsync(expected);
 
         // Written after the horizons moved: new matches, the oldest match brought to the front, one from each tier
-        // unpublished, one whose body no longer holds the word.
+        // unpublished, one whose body no longer holds the word; and two in the archive behind the copy, found only
+        // through every article's vector (article_search_vectors): one whose body loses the word, one whose body gains it.
         const int oldest = 2400 / 7 * 7;
         await SqlAsync<int>("""
             insert into articles (slug, title, body_markdown, status, published_at)
@@ -60,6 +62,8 @@ public sealed class SearchBodySliceTests : ApiTestBase
             update articles set published_at = now() - interval '1 second' / 2 where slug = 'note-' || @oldest;
             update articles set status = 'draft' where slug in ('note-7', 'note-1400', 'note-2100');
             update articles set body_markdown = 'Dark.' where slug = 'note-14';
+            update articles set body_markdown = 'Dark.' where slug = 'note-2373';
+            update articles set body_markdown = 'A lantern, found late.' where slug = 'note-2390';
             select 1
             """, new { oldest });
         // Written behind the app's back: drop the answers it cached.
@@ -68,8 +72,13 @@ public sealed class SearchBodySliceTests : ApiTestBase
         Assert.That(expected.Take(32), Is.EqualTo(new[] { $"note-{oldest}" }.Concat(Enumerable.Range(1, 30).Select(i => $"later-{i}")).Append("note-21")));
         Assert.That(expected, Has.Length.EqualTo(2400 / 7 + 30 - 4));
         await AssertPagesAsync(expected);
+        Assert.That(expected, Does.Contain("note-2390").And.Not.Contain("note-2373"));
         await PruneAsync();
         await AssertPagesAsync(expected);
+        Assert.That(await SqlAsync<long>("""
+            select count(*) from articles a left join article_search_vectors v on v.article_id = a.id
+            where v.search_vector is distinct from article_search_vector(a.search_language, a.title, a.tag_names, a.summary, a.body_markdown)
+            """), Is.Zero, "every article's vector as its text now stands");
     }
 
     private static Task<string[]> ExpectedAsync() => SqlAsync<string[]>("""
