@@ -6,7 +6,11 @@
 -- read from the disk again (their latency grew 1.3-1.4x from 100,000 articles). Without the vectors it is about 9 GB.
 -- Only the oldest of search's body slices, the check of an excluded word (ArticleListSql) and the text neighbours
 -- worked out on a write (ArticleSql) read a whole vector; they now read it here.
-set local maintenance_work_mem = '512MB';
+set local maintenance_work_mem = '256MB';
+
+-- Writers wait from here (readers until the rewrite at the end): an article written between the copy below and the
+-- trigger would have no vector, or its old one.
+lock table articles in share row exclusive mode;
 
 -- The generated column's expression, the head (0055) followed by the body.
 create function article_search_vector(config regconfig, title text, tag_names text, summary text, body text) returns tsvector
@@ -23,7 +27,8 @@ select id, search_vector from articles;
 
 create index article_search_vectors_words on article_search_vectors using gin (search_vector);
 
--- Every article has its row, whatever its status, as every article had its column.
+-- Every article has its row, whatever its status, as every article had its column. Made again on the columns the
+-- head's and the copy's triggers follow too, so a publish makes all three with the same dictionaries.
 create function article_search_vectors_follow() returns trigger language plpgsql as $$
 begin
     insert into article_search_vectors (article_id, search_vector)
@@ -34,7 +39,7 @@ end
 $$;
 
 create trigger articles_search_vector
-    after insert or update of title, tag_names, summary, body_markdown, search_language on articles
+    after insert or update of title, tag_names, summary, body_markdown, search_language, status, published_at on articles
     for each row execute function article_search_vectors_follow();
 
 -- The copy of the newest articles' vectors (0052, 0055) makes its vector itself rather than read the row above: AFTER
@@ -70,6 +75,7 @@ create view visible_articles as
 
 -- A dropped column's values stay where they are until the table is written anew. CLUSTER writes it anew inside this
 -- transaction (VACUUM FULL cannot run in one), newest written first; the order is kept only until rows are written.
+-- Reads of articles wait for it: about 2 minutes on the benchmark's million (docs/production.md).
 cluster articles using articles_manage_order;
 analyze articles;
 analyze article_search_vectors;
