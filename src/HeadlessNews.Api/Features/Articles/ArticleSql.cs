@@ -255,11 +255,10 @@ internal static class ArticleSql
             where me.id = @id
         ),
         recent as (
-            select a.id, v.search_vector, a.published_at
-            from articles a join article_search_vectors v on v.article_id = a.id, terms
-            where terms.q is not null and v.search_vector @@ terms.q and a.id <> @id
-              and article_is_public(a.status, a.published_at)
-            order by a.published_at desc
+            select v.article_id as id, v.search_vector, v.public_from as published_at
+            from article_search_vectors v, terms
+            where terms.q is not null and v.search_vector @@ terms.q and v.article_id <> @id and v.public_from <= now()
+            order by v.public_from desc
             limit 500
         ),
         found as (

@@ -17,23 +17,30 @@ create function article_search_vector(config regconfig, title text, tag_names te
     language sql immutable parallel safe
     as $$ select article_search_head(config, title, tag_names, summary) || setweight(to_tsvector(config, body), 'C') $$;
 
+-- public_from is when the public may see the article (article_is_public): its publish time while it is published or
+-- scheduled, null otherwise. The oldest body slice and the text neighbours filter and order on it, so they read
+-- matches from this table alone, as the copy's slices do from theirs: joined to the articles for their publish time,
+-- the generic plan walked every visible article newest first and tested its vector, for as long as a rare word took.
 create table article_search_vectors (
     article_id    uuid primary key references articles (id) on delete cascade,
+    public_from   timestamptz,
     search_vector tsvector not null
 );
 
-insert into article_search_vectors (article_id, search_vector)
-select id, search_vector from articles;
+insert into article_search_vectors (article_id, public_from, search_vector)
+select id, case when status in ('published', 'scheduled') then published_at end, search_vector from articles;
 
 create index article_search_vectors_words on article_search_vectors using gin (search_vector);
 
 -- Every article has its row, whatever its status, as every article had its column. Made again on the columns the
--- head's and the copy's triggers follow too, so a publish makes all three with the same dictionaries.
+-- head's and the copy's triggers follow too, which public_from needs, and so a publish makes all three with the same
+-- dictionaries.
 create function article_search_vectors_follow() returns trigger language plpgsql as $$
 begin
-    insert into article_search_vectors (article_id, search_vector)
-    values (new.id, article_search_vector(new.search_language, new.title, new.tag_names, new.summary, new.body_markdown))
-    on conflict (article_id) do update set search_vector = excluded.search_vector;
+    insert into article_search_vectors (article_id, public_from, search_vector)
+    values (new.id, case when new.status in ('published', 'scheduled') then new.published_at end,
+            article_search_vector(new.search_language, new.title, new.tag_names, new.summary, new.body_markdown))
+    on conflict (article_id) do update set public_from = excluded.public_from, search_vector = excluded.search_vector;
     return null;
 end
 $$;
