@@ -109,4 +109,25 @@ public sealed class TagDirectoryTests : ApiTestBase
         Assert.That(tags[0].Select(t => t.Name), Is.EqualTo(new[] { "Energy", "Water" }));
         Assert.That(tags[1], Is.Empty);
     }
+
+    [Test]
+    public async Task ACardsTagIdsAreReadInTheEditorsOrderThroughAnIndexWithoutASort()
+    {
+        await using var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        // The test archive is small enough for a sequential scan: without it and bitmap scans, the plan shows which
+        // index can hand the tags over in the editor's order (the primary key cannot: it needs a sort per card).
+        await connection.ExecuteAsync("set local enable_seqscan = off; set local enable_bitmapscan = off", transaction: transaction);
+        var plan = JsonNode.Parse(await connection.ExecuteScalarAsync<string>(
+            $"explain (format json) select {HeadlessNews.Api.Features.Articles.ArticleSql.TagIdColumns("a.id")} from articles a where a.id = @id",
+            new { id = Guid.NewGuid() }, transaction) ?? "[]")![0]!["Plan"]!;
+        var nodes = Nodes(plan).ToList();
+        Assert.That(nodes.Select(n => $"{n["Node Type"]}"), Has.None.EqualTo("Sort"), plan.ToJsonString());
+        Assert.That(nodes.Where(n => $"{n["Relation Name"]}" == "article_tags").Select(n => $"{n["Node Type"]} {n["Index Name"]}"),
+            Is.EqualTo(new[] { "Index Only Scan article_tags_in_order" }), plan.ToJsonString());
+    }
+
+    private static IEnumerable<JsonNode> Nodes(JsonNode node) =>
+        [node, .. (node["Plans"]?.AsArray() ?? []).SelectMany(child => Nodes(child!))];
 }
