@@ -1,0 +1,75 @@
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Dapper;
+using HeadlessNews.Api.Features.Articles;
+using HeadlessNews.Api.Infrastructure.Database;
+using HeadlessNews.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HeadlessNews.Tests.Features.Search;
+
+/// <summary>
+/// A search box's first page runs on the delivery pool's generic plan, which cannot see the words. On a small archive
+/// (2,000 articles, the benchmark's generator) that plan once scanned the copy of the newest articles' vectors whole
+/// for the body tier, decompressing every body to test it: 10-11 ms a search, ten times what the full-text index
+/// costs. Every body slice must read the copy through its index on a connection of that pool.
+/// </summary>
+public sealed class SmallArchiveSearchPlanTests : ApiTestBase
+{
+    private static readonly string Generator = Path.Combine(TestDatabase.RepositoryRoot(), "bench", "HeadlessNews.Bench", "bin",
+        typeof(SmallArchiveSearchPlanTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "HeadlessNews.Bench.dll");
+
+    [Test]
+    public async Task TheGenericPlanOfASearchReadsTheCopyThroughItsIndexesOnASmallArchive()
+    {
+        (await ExternalProcess.RunAsync("dotnet", $"\"{Generator}\" generate \"{GlobalSetup.UnpooledConnectionString}\" 2000",
+            TestDatabase.RepositoryRoot(), timeoutSeconds: 300)).AssertSucceeded("generating 2,000 articles");
+        await SqlAsync<int>("analyze; select 1");
+
+        var (sql, args, plannedPerQuery) = ArticleListSql.Build(
+            new ArticleListQuery(null, null, null, null, null, "drone storm", null, null), 21, "english", SearchStatistics.None);
+        Assert.That(plannedPerQuery, Is.False, "a first page of plain words runs on the generic plan");
+
+        // The statement prepared as Npgsql prepares it (its parameters numbered), then explained on a connection of the
+        // pool that runs it, with that pool's settings.
+        var names = args.ParameterNames.ToList();
+        var numbered = Regex.Replace(sql, @"(?<!@)@([A-Za-z_][A-Za-z0-9_]*)", m => $"${names.IndexOf(m.Groups[1].Value) + 1}");
+        var values = names.Select(name => Literal(args.Get<object>(name))).ToList();
+        await using var connection = await GlobalSetup.Factory.Services.GetRequiredService<DeliveryDataSource>().Source.OpenConnectionAsync();
+        await connection.ExecuteAsync($"prepare small_archive_search ({string.Join(", ", values.Select(v => v.Type))}) as {numbered}");
+        JsonNode plan;
+        try
+        {
+            plan = JsonNode.Parse(await connection.ExecuteScalarAsync<string>(
+                $"explain (format json) execute small_archive_search ({string.Join(", ", values.Select(v => v.Sql))})") ?? "[]")![0]!["Plan"]!;
+        }
+        finally
+        {
+            // The pool keeps its connections' sessions as they are (no reset on close).
+            await connection.ExecuteAsync("deallocate small_archive_search");
+        }
+
+        // The copy's two body slices. (Its heads, read only for words common in the copy, are small enough to keep in
+        // line, and a scan of them decompresses nothing.)
+        var bodyReads = Nodes(plan).Where(n => $"{n["Relation Name"]}" == "article_search_recent" && $"{n["Filter"]} {n["Recheck Cond"]}".Contains("body @@"))
+            .Select(n => $"{n["Node Type"]}").ToList();
+        Assert.That(bodyReads, Is.EqualTo(new[] { "Bitmap Heap Scan", "Bitmap Heap Scan" }), plan.ToJsonString());
+    }
+
+    private static (string Type, string Sql) Literal(object value) => value switch
+    {
+        int i => ("int4", i.ToString(CultureInfo.InvariantCulture)),
+        double d => ("float8", $"'{d.ToString("R", CultureInfo.InvariantCulture)}'::float8"),
+        string s => ("text", Quote(s)),
+        string[] a => ("text[]", $"array[{string.Join(", ", a.Select(Quote))}]::text[]"),
+        float[] a => ("float4[]", $"array[{string.Join(", ", a.Select(f => f.ToString("R", CultureInfo.InvariantCulture)))}]::float4[]"),
+        _ => throw new ArgumentException($"No literal for {value.GetType()}"),
+    };
+
+    private static string Quote(string s) => $"'{s.Replace("'", "''")}'";
+
+    private static IEnumerable<JsonNode> Nodes(JsonNode node) =>
+        [node, .. (node["Plans"]?.AsArray() ?? []).SelectMany(child => Nodes(child!))];
+}
