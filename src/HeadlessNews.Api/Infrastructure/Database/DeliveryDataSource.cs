@@ -36,11 +36,11 @@ internal sealed class DeliveryDataSource(
         // No JIT: a generic plan does not know its page size and guesses a tenth of the table, so a list's estimated
         // cost passed jit_above_cost and every execution of it compiled its expressions (14 ms for a 1 ms page).
         // Random page reads priced as what they are for a hot read, a page in memory (PostgreSQL's default of 4 is for
-        // spinning disks): its statements are written for their indexes, and a generic plan cannot see what a
-        // sequential scan would really cost. On a small archive (2,000 articles) search's newest body slice otherwise
-        // scanned the copy whole, decompressing every article's body vector to test it: 10-11 ms a search, 130-160
-        // req/s, against 1,293 through the full-text index (the bench words at 32 connections). The 100,000-article
-        // archive's plans are the same either way.
+        // spinning disks): these statements are written for their indexes, and a generic plan cannot see what a
+        // sequential scan would really cost. A small archive just imported (2,000 articles), whose full-text indexes
+        // had no statistics of their own yet (VACUUM keeps them), had search's newest body slice scan the copy whole,
+        // decompressing every body vector to test it: 10-11 ms a search, 130-160 req/s, against 1,293 through the
+        // index (the bench words, 32 connections). The 100,000-article archive's search plan is the same either way.
         connection.Options = $"{connection.Options} -c plan_cache_mode=force_generic_plan -c jit=off -c random_page_cost=1.1".Trim();
         // Delivery reads leave nothing in the session (no SET, LISTEN, temporary table or advisory lock), so the reset
         // Npgsql sends when a connection comes back to the pool (RESET ALL, CLOSE ALL, UNLISTEN * and more, run in

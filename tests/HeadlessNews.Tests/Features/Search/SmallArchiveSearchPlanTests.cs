@@ -12,9 +12,10 @@ namespace HeadlessNews.Tests.Features.Search;
 
 /// <summary>
 /// A search box's first page runs on the delivery pool's generic plan, which cannot see the words. On a small archive
-/// (2,000 articles, the benchmark's generator) that plan once scanned the copy of the newest articles' vectors whole
-/// for the body tier, decompressing every body to test it: 10-11 ms a search, ten times what the full-text index
-/// costs. Every body slice must read the copy through its index on a connection of that pool.
+/// just imported (2,000 articles, the benchmark's generator, before any VACUUM) that plan once scanned the copy of the
+/// newest articles' vectors whole for the body tier, decompressing every body to test it: 10-11 ms a search, ten times
+/// what the full-text index costs. The newest body slice must read the copy through its index on a connection of
+/// that pool.
 /// </summary>
 public sealed class SmallArchiveSearchPlanTests : ApiTestBase
 {
@@ -22,11 +23,10 @@ public sealed class SmallArchiveSearchPlanTests : ApiTestBase
         typeof(SmallArchiveSearchPlanTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "HeadlessNews.Bench.dll");
 
     [Test]
-    public async Task TheGenericPlanOfASearchReadsTheCopyThroughItsIndexesOnASmallArchive()
+    public async Task TheNewestBodySliceOfASmallArchiveJustImportedIsReadThroughItsIndex()
     {
         (await ExternalProcess.RunAsync("dotnet", $"\"{Generator}\" generate \"{GlobalSetup.UnpooledConnectionString}\" 2000",
             TestDatabase.RepositoryRoot(), timeoutSeconds: 300)).AssertSucceeded("generating 2,000 articles");
-        await SqlAsync<int>("analyze; select 1");
 
         var (sql, args, plannedPerQuery) = ArticleListSql.Build(
             new ArticleListQuery(null, null, null, null, null, "drone storm", null, null), 21, "english", SearchStatistics.None);
@@ -51,11 +51,12 @@ public sealed class SmallArchiveSearchPlanTests : ApiTestBase
             await connection.ExecuteAsync("deallocate small_archive_search");
         }
 
-        // The copy's two body slices. (Its heads, read only for words common in the copy, are small enough to keep in
-        // line, and a scan of them decompresses nothing.)
-        var bodyReads = Nodes(plan).Where(n => $"{n["Relation Name"]}" == "article_search_recent" && $"{n["Filter"]} {n["Recheck Cond"]}".Contains("body @@"))
-            .Select(n => $"{n["Node Type"]}").ToList();
-        Assert.That(bodyReads, Is.EqualTo(new[] { "Bitmap Heap Scan", "Bitmap Heap Scan" }), plan.ToJsonString());
+        // The copy's newest body slice: every article of a small archive is in it. Its index has no statistics of its own
+        // yet (VACUUM keeps them, and autovacuum has not come by after the import), which is when a sequential scan
+        // looked cheaper to the planner.
+        var newestBodies = Nodes(plan).Where(n => $"{n["Relation Name"]}" == "article_search_recent" && $"{n["Filter"]} {n["Recheck Cond"]}".Contains("body @@")
+            && $"{n["Filter"]} {n["Recheck Cond"]}".Contains("newest")).Select(n => $"{n["Node Type"]}").ToList();
+        Assert.That(newestBodies, Is.EqualTo(new[] { "Bitmap Heap Scan" }), plan.ToJsonString());
     }
 
     private static (string Type, string Sql) Literal(object value) => value switch
