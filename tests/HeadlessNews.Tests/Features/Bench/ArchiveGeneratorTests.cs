@@ -12,7 +12,7 @@ namespace HeadlessNews.Tests.Features.Bench;
 public sealed class ArchiveGeneratorTests : ApiTestBase
 {
     // Built with the tests (a project reference that adds nothing to them), in the same configuration.
-    private static readonly string Generator = Path.Combine(TestDatabase.RepositoryRoot(), "bench", "HeadlessNews.Bench", "bin",
+    internal static readonly string Generator = Path.Combine(TestDatabase.RepositoryRoot(), "bench", "HeadlessNews.Bench", "bin",
         typeof(ArchiveGeneratorTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "HeadlessNews.Bench.dll");
 
     private static Task<ExternalProcess.Result> GenerateAsync(int articles) =>

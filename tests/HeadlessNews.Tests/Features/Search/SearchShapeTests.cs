@@ -259,12 +259,9 @@ public sealed class SearchShapeTests : ApiTestBase
 
     private static string ShapeOf(JsonNode plan)
     {
-        var ran = Nodes(plan[0]!["Plan"]!).Where(n => n["Actual Loops"]!.GetValue<long>() > 0).ToList();
+        var ran = PlanNodes.All(plan[0]!["Plan"]!).Where(n => n["Actual Loops"]!.GetValue<long>() > 0).ToList();
         return ran.Any(n => n["Filter"]?.ToString().Contains("ts_match_vq") == true) ? "walk"
             : ran.Any(n => n["Relation Name"]?.ToString() == "article_search_recent" && $"{n["Filter"]}{n["Recheck Cond"]}".Contains("head @@")) ? "recent"
             : "index";
     }
-
-    private static IEnumerable<JsonNode> Nodes(JsonNode node) =>
-        [node, .. (node["Plans"]?.AsArray() ?? []).SelectMany(child => Nodes(child!))];
 }

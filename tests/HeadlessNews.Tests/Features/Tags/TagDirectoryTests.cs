@@ -122,12 +122,9 @@ public sealed class TagDirectoryTests : ApiTestBase
         var plan = JsonNode.Parse(await connection.ExecuteScalarAsync<string>(
             $"explain (format json) select {HeadlessNews.Api.Features.Articles.ArticleSql.TagIdColumns("a.id")} from articles a where a.id = @id",
             new { id = Guid.NewGuid() }, transaction) ?? "[]")![0]!["Plan"]!;
-        var nodes = Nodes(plan).ToList();
+        var nodes = PlanNodes.All(plan).ToList();
         Assert.That(nodes.Select(n => $"{n["Node Type"]}"), Has.None.EqualTo("Sort"), plan.ToJsonString());
         Assert.That(nodes.Where(n => $"{n["Relation Name"]}" == "article_tags").Select(n => $"{n["Node Type"]} {n["Index Name"]}"),
             Is.EqualTo(new[] { "Index Only Scan article_tags_in_order" }), plan.ToJsonString());
     }
-
-    private static IEnumerable<JsonNode> Nodes(JsonNode node) =>
-        [node, .. (node["Plans"]?.AsArray() ?? []).SelectMany(child => Nodes(child!))];
 }
