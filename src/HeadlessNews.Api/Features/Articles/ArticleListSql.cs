@@ -30,7 +30,8 @@ internal static class ArticleListSql
     // archive through the index of every article's vector (article_search_vectors, migration 0056), which carries the
     // time each article is public from. That index hands over each word's whole posting list, and each match is then
     // read to be ordered: 2 ms a search at 100,000 articles when it was asked first, 6 ms when the newest did not quite
-    // fill the page, and growing with the archive. The horizons are read in the statement, so the slices divide time exactly whatever a prune did.
+    // fill the page, and growing with the archive. The horizons are read in the statement, so the slices divide time
+    // exactly whatever a prune did.
     // Without their row (never so after the migration) the copy is not kept and every body match comes from the last.
     private const string NewestAfter = "coalesce((select newest_after from article_search_recent_horizon), 'infinity')";
     private const string KeptAfter = "coalesce((select kept_after from article_search_recent_horizon), 'infinity')";

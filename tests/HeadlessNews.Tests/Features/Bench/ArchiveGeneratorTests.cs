@@ -12,10 +12,11 @@ namespace HeadlessNews.Tests.Features.Bench;
 public sealed class ArchiveGeneratorTests : ApiTestBase
 {
     // Built with the tests (a project reference that adds nothing to them), in the same configuration.
-    internal static readonly string Generator = Path.Combine(TestDatabase.RepositoryRoot(), "bench", "HeadlessNews.Bench", "bin",
+    private static readonly string Generator = Path.Combine(TestDatabase.RepositoryRoot(), "bench", "HeadlessNews.Bench", "bin",
         typeof(ArchiveGeneratorTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration, "net10.0", "HeadlessNews.Bench.dll");
 
-    private static Task<ExternalProcess.Result> GenerateAsync(int articles) =>
+    // The benchmark's generator filling the test database: its archives are what some plan tests need.
+    internal static Task<ExternalProcess.Result> GenerateAsync(int articles) =>
         ExternalProcess.RunAsync("dotnet", $"\"{Generator}\" generate \"{GlobalSetup.UnpooledConnectionString}\" {articles}",
             TestDatabase.RepositoryRoot(), timeoutSeconds: 120);
 
