@@ -136,8 +136,22 @@ internal sealed class ArticleImporter(
         await SetRemainingLinksAsync(run, actor, ct);
         progress?.Report(run.Lines);
         await writer.PurgeAsync(null);
+        if (run.Created + run.Updated >= BatchSize)
+            await VacuumAsync(ct);
         return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
             run.Errors.OrderBy(e => e.Line).ToList(), Math.Round(started.Elapsed.TotalSeconds, 2));
+    }
+
+    /// <summary>
+    /// After a bulk load, until autovacuum comes by, the GIN indexes of search have no statistics of their own (only
+    /// VACUUM and CREATE INDEX write them), so the planner may scan a search table whole instead; and index-only reads
+    /// (a card's tag ids) visit the heap until the visibility map is set. One pass over the database now does both.
+    /// </summary>
+    private async Task VacuumAsync(CancellationToken ct)
+    {
+        await using var connection = await db.OpenConnectionAsync(ct);
+        await using var vacuum = new NpgsqlCommand(TransferSql.Vacuum, connection) { CommandTimeout = 0 };
+        await vacuum.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Parses and validates one line with the API's rules; null (and an error) when it is refused.</summary>

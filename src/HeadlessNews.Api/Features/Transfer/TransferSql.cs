@@ -33,6 +33,9 @@ internal static class TransferSql
         returning id, slug, name, kind, description, 0 as article_count
         """;
 
+    // The whole database: an import writes to most of its tables. Not in a transaction, as VACUUM cannot be.
+    public const string Vacuum = "vacuum (analyze)";
+
     // Two index lookups; "id = any(...) or slug = any(...)" would scan the table.
     public const string Existing = """
         select id, slug from articles where id = any(@ids)

@@ -19,6 +19,7 @@ internal sealed class ResponseHeadersOperationFilter : IOperationFilter
         ["Link"] = "The next page, as <url>; rel=\"next\" (the same URL as nextCursor gives). Absent on the last page.",
         ["Location"] = "Where the created resource is read.",
         ["Retry-After"] = "Seconds to wait before trying again.",
+        ["WWW-Authenticate"] = "The scheme to authenticate with: Bearer (an API key, or a reader token where the operation takes one).",
         ["RateLimit-Limit"] = "Requests per minute allowed to this key (or client address). Sent when rate limiting is on.",
         ["RateLimit-Remaining"] = "Requests left in the current bucket. Sent when rate limiting is on.",
         ["RateLimit-Reset"] = "Seconds until the bucket is full again. Sent when rate limiting is on.",
@@ -45,6 +46,8 @@ internal sealed class ResponseHeadersOperationFilter : IOperationFilter
                     Add(concrete, name, required: false, context);
             if (status is "429" or "503" && !probe)
                 Add(concrete, "Retry-After", required: true, context);
+            if (status == "401")
+                Add(concrete, "WWW-Authenticate", required: true, context);
             if (delivery && status is "200" or "304")
                 foreach (var name in new[] { "ETag", "Last-Modified", "Cache-Control", "Surrogate-Key" })
                     Add(concrete, name, required: true, context);

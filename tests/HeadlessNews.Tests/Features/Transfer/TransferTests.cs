@@ -156,6 +156,27 @@ public sealed class TransferTests : ApiTestBase
     }
 
     [Test]
+    public async Task ABulkImportEndsWithAVacuumSoSearchIndexesHaveStatisticsBeforeAutovacuumComes()
+    {
+        const string Vacuums = """
+            select coalesce(sum(vacuum_count), 0) from pg_stat_user_tables
+            where relname in ('article_search_recent', 'article_search_vectors', 'articles')
+            """;
+        var before = await SqlAsync<long>(Vacuums);
+        var few = Enumerable.Range(0, 10).Select(i => $$"""{"slug":"few-{{i}}","title":"Few {{i}}","status":"published","publishedAt":"2026-03-01T00:00:00Z","bodyMarkdown":"Words."}""");
+        await ImportAsync(string.Join('\n', few));
+        Assert.That(await SqlAsync<long>(Vacuums), Is.EqualTo(before), "ten lines are left to autovacuum");
+
+        // A full batch of the importer.
+        var many = Enumerable.Range(0, 1000).Select(i => $$"""{"slug":"bulk-{{i}}","title":"Bulk {{i}}","status":"published","publishedAt":"2026-03-01T00:00:00Z","bodyMarkdown":"Harbour words {{i}}."}""");
+        var summary = await ImportAsync(string.Join('\n', many));
+        Assert.That(summary["created"]!.GetValue<int>(), Is.EqualTo(1000), summary.ToJsonString());
+        Assert.That(await SqlAsync<long>(Vacuums), Is.EqualTo(before + 3), "each of the three tables vacuumed once by hand");
+        Assert.That(await SqlAsync<int>("select relallvisible from pg_class where relname = 'article_search_recent'"), Is.GreaterThan(0),
+            "the visibility map is set, so index-only reads skip the heap");
+    }
+
+    [Test]
     public async Task ImportedRevisionsHoldTheCuratedLinksWhetherTheyPointBackOrAhead()
     {
         // "first" links ahead to "third", three batches further on (so set once every line is written, completing
