@@ -5,7 +5,8 @@ namespace HeadlessNews.Api.Features.Articles;
 
 /// <summary>
 /// Keeps search's copy of the newest articles' vectors (migration 0052) to about the newest Kept visible articles, the
-/// newest Newest of them flagged: once a minute, and after each batch of an import. Between prunes it grows by what is
+/// newest Newest of them flagged: once a minute, and after each batch of an import; and fills in what an import left
+/// out of it (migration 0058), once a minute and when the import ends. Between prunes it grows by what is
 /// published, which only makes its tiers a little longer; if no prune ran at all, search would answer the same, more
 /// slowly.
 /// </summary>
@@ -38,6 +39,45 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
         where r.newest and r.published_at <= m.newest_after and r.published_at > m.kept_after
         """;
 
+    // Imports hold this shared while they write (ArticleImporter); a fill takes it alone or does not run, so it never
+    // copies articles an import is still writing, most of which the import's own prunes would drop again.
+    public const long ImportLockKey = 7236071233690103153;
+
+    // The rows the copy's rules (0052) say it should have and lacks: left out by a transaction that deferred the copy
+    // (0058). Each article is locked and its row read again if a writer changed it meanwhile, so a row added here is
+    // the article's as it now stands, or the writer's own trigger replaces it; one no longer in the rules is skipped.
+    private const string Fill = """
+        insert into article_search_recent (article_id, published_at, newest, body, head, title_key)
+        select a.id, a.published_at, a.published_at > h.newest_after,
+               article_search_vector(a.search_language, a.title, a.tag_names, a.summary, a.body_markdown),
+               article_search_head(a.search_language, a.title, a.tag_names, a.summary),
+               array_to_string(suggestion_words_of(a.title), ' ')
+        from (select a.* from articles a
+              -- Looked up by id: joined instead, the planner may scan every article to find the few missing.
+              where a.id = any(array(select v.id from articles v, article_search_recent_horizon h
+                                     where v.status in ('published', 'scheduled') and v.published_at > h.kept_after
+                                       and not exists (select 1 from article_search_recent r where r.article_id = v.id)))
+              for share of a) a,
+             article_search_recent_horizon h
+        where a.status in ('published', 'scheduled') and a.published_at > h.kept_after
+        on conflict (article_id) do nothing
+        """;
+
+    /// <summary>
+    /// Adds the rows the copy lacks, unless an import is writing (it fills them itself when it ends). Returns how many,
+    /// or null when an import held it off.
+    /// </summary>
+    public static async Task<int?> FillAsync(NpgsqlConnection connection, CancellationToken ct)
+    {
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "select pg_try_advisory_xact_lock(@key)", new { key = ImportLockKey }, tx, cancellationToken: ct)))
+            return null;
+        var added = await connection.ExecuteAsync(new CommandDefinition(Fill, transaction: tx, commandTimeout: 0, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return added;
+    }
+
     /// <summary>
     /// Moves the horizons to the newest-th and kept-th newest visible articles (by default Newest and Kept), drops the
     /// rows at or before the one and unflags those at or before the other. Returns how many rows changed.
@@ -53,6 +93,7 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
             {
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
                 await PruneAsync(connection, stoppingToken);
+                await FillAsync(connection, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -94,6 +94,40 @@ internal sealed class ArticleImporter(
     public async Task<ImportSummary> ImportAsync(TextReader reader, Actor actor, IProgress<int>? progress, CancellationToken ct)
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
+        Run run;
+        // Search's copy of the newest articles is filled when the import ends (migration 0058); until then no fill copies
+        // what the import writes, only for its own prunes to drop most of it again.
+        await using (var importing = await db.OpenConnectionAsync(ct))
+        {
+            await importing.ExecuteAsync(new CommandDefinition("select pg_advisory_lock_shared(@key)", new { key = RecentBodies.ImportLockKey }, cancellationToken: ct));
+            try
+            {
+                run = await WriteAllAsync(reader, actor, progress, ct);
+            }
+            finally
+            {
+                // On every way out; an unreachable database has ended the session, and the lock with it.
+                try
+                {
+                    await importing.ExecuteAsync("select pg_advisory_unlock_shared(@key)", new { key = RecentBodies.ImportLockKey });
+                }
+                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+                {
+                }
+            }
+            await RecentBodies.PruneAsync(importing, ct);
+            // Another import still writing holds it off; that one fills the copy when it ends.
+            await RecentBodies.FillAsync(importing, ct);
+        }
+        await writer.PurgeAsync(null);
+        if (run.Created + run.Updated >= BatchSize)
+            await VacuumAsync(ct);
+        return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
+            run.Errors.OrderBy(e => e.Line).ToList(), Math.Round(started.Elapsed.TotalSeconds, 2));
+    }
+
+    private async Task<Run> WriteAllAsync(TextReader reader, Actor actor, IProgress<int>? progress, CancellationToken ct)
+    {
         var run = new Run();
         var batch = new List<Parsed>(BatchSize);
         var writers = new List<Task>();
@@ -135,11 +169,7 @@ internal sealed class ArticleImporter(
         await Task.WhenAll(writers);
         await SetRemainingLinksAsync(run, actor, ct);
         progress?.Report(run.Lines);
-        await writer.PurgeAsync(null);
-        if (run.Created + run.Updated >= BatchSize)
-            await VacuumAsync(ct);
-        return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
-            run.Errors.OrderBy(e => e.Line).ToList(), Math.Round(started.Elapsed.TotalSeconds, 2));
+        return run;
     }
 
     /// <summary>
@@ -261,8 +291,9 @@ internal sealed class ArticleImporter(
                 run.Fail(p.Line, null, $"The batch holding this line could not be written: {e.MessageText}");
             return;
         }
-        // An archive loaded into an empty database is all newer than the search copy's horizon (0052) at first: keep
-        // the copy to the newest articles as it goes. The batch is committed; a failed prune only leaves it longer.
+        // An archive loaded into an empty database is all newer than the search copy's horizon (0052) at first: move the
+        // horizon on as it goes, so the copy filled at the end (0058) holds the newest articles only. The batch is
+        // committed; a failed prune only leaves the copy longer.
         try
         {
             await using var connection = await db.OpenConnectionAsync(ct);
@@ -280,6 +311,7 @@ internal sealed class ArticleImporter(
         var language = options.Value.Search.Language;
         await using var connection = await db.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
+        await connection.ExecuteAsync(new CommandDefinition(TransferSql.DeferSearchCopy, transaction: tx, cancellationToken: ct));
         var existing = (await connection.QueryAsync<ExistingRow>(new CommandDefinition(TransferSql.Existing, new
         {
             ids = batch.Where(p => p.Record.Id is not null).Select(p => p.Record.Id!.Value).ToArray(),

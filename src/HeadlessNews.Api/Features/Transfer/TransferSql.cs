@@ -33,6 +33,9 @@ internal static class TransferSql
         returning id, slug, name, kind, description, 0 as article_count
         """;
 
+    // For the batch's transaction: search's copy of the newest articles is filled when the import ends (migration 0058).
+    public const string DeferSearchCopy = "select set_config('headlessnews.defer_search_copy', 'on', true)";
+
     // The whole database: an import writes to most of its tables. Not in a transaction, as VACUUM cannot be.
     public const string Vacuum = "vacuum (analyze)";
 
