@@ -39,13 +39,17 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
         where r.newest and r.published_at <= m.newest_after and r.published_at > m.kept_after
         """;
 
-    // Imports hold this shared while they write (ArticleImporter); a fill takes it alone or does not run, so it never
-    // copies articles an import is still writing, most of which the import's own prunes would drop again.
+    // Imports hold this shared while they write (ArticleImporter); the fill of every minute takes it alone or does not
+    // run, so it does not copy articles an import is still writing, most of which the import's prunes would drop again.
     public const long ImportLockKey = 7236071233690103153;
 
-    // The rows the copy's rules (0052) say it should have and lacks: left out by a transaction that deferred the copy
-    // (0058). Each article is locked and its row read again if a writer changed it meanwhile, so a row added here is
-    // the article's as it now stands, or the writer's own trigger replaces it; one no longer in the rules is skipped.
+    // At most this many articles locked at a time: an editor saving one of them waits for a chunk, about a second.
+    private const int FillChunk = 500;
+
+    // Rows the copy's rules (0052) say it should have and lacks, the first FillChunk of them: left out by a transaction
+    // that deferred the copy (0058). Each article is locked, and read again if a writer changed it meanwhile, so a row
+    // added here is the article's as it now stands (a writer's own trigger replaces it after); one no longer within the
+    // rules is skipped. Looked up by id: joined instead, the planner may scan every article to find the few missing.
     private const string Fill = """
         insert into article_search_recent (article_id, published_at, newest, body, head, title_key)
         select a.id, a.published_at, a.published_at > h.newest_after,
@@ -53,10 +57,11 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
                article_search_head(a.search_language, a.title, a.tag_names, a.summary),
                array_to_string(suggestion_words_of(a.title), ' ')
         from (select a.* from articles a
-              -- Looked up by id: joined instead, the planner may scan every article to find the few missing.
               where a.id = any(array(select v.id from articles v, article_search_recent_horizon h
                                      where v.status in ('published', 'scheduled') and v.published_at > h.kept_after
-                                       and not exists (select 1 from article_search_recent r where r.article_id = v.id)))
+                                       and not exists (select 1 from article_search_recent r where r.article_id = v.id)
+                                     order by v.id limit @chunk))
+              order by a.id
               for share of a) a,
              article_search_recent_horizon h
         where a.status in ('published', 'scheduled') and a.published_at > h.kept_after
@@ -64,18 +69,25 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
         """;
 
     /// <summary>
-    /// Adds the rows the copy lacks, unless an import is writing (it fills them itself when it ends). Returns how many,
-    /// or null when an import held it off.
+    /// Adds the rows the copy lacks, a chunk per transaction, and returns how many; null when an import held it off
+    /// (unless <paramref name="evenWhileImporting"/>: an import's own end, which must not wait for imports that
+    /// overlap it). Stops at a chunk that added nothing.
     /// </summary>
-    public static async Task<int?> FillAsync(NpgsqlConnection connection, CancellationToken ct)
+    public static async Task<int?> FillAsync(NpgsqlConnection connection, CancellationToken ct, bool evenWhileImporting = false)
     {
-        await using var tx = await connection.BeginTransactionAsync(ct);
-        if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "select pg_try_advisory_xact_lock(@key)", new { key = ImportLockKey }, tx, cancellationToken: ct)))
-            return null;
-        var added = await connection.ExecuteAsync(new CommandDefinition(Fill, transaction: tx, commandTimeout: 0, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        return added;
+        var added = 0;
+        while (true)
+        {
+            await using var tx = await connection.BeginTransactionAsync(ct);
+            if (!evenWhileImporting && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "select pg_try_advisory_xact_lock(@key)", new { key = ImportLockKey }, tx, cancellationToken: ct)))
+                return added == 0 ? null : added;
+            var chunk = await connection.ExecuteAsync(new CommandDefinition(Fill, new { chunk = FillChunk }, tx, commandTimeout: 0, cancellationToken: ct));
+            await tx.CommitAsync(ct);
+            added += chunk;
+            if (chunk == 0)
+                return added;
+        }
     }
 
     /// <summary>

@@ -28,7 +28,8 @@ internal sealed class ArticleImporter(
     IValidator<TagWrite> tagValidator,
     IValidator<CorrectionWrite> correctionValidator,
     IOptions<HeadlessNewsOptions> options,
-    ArticleWriter writer)
+    ArticleWriter writer,
+    ILogger<ArticleImporter> logger)
 {
     public const int BatchSize = 1000;
     private const int MaxReportedErrors = 1000;
@@ -95,35 +96,62 @@ internal sealed class ArticleImporter(
     {
         var started = System.Diagnostics.Stopwatch.StartNew();
         Run run;
-        // Search's copy of the newest articles is filled when the import ends (migration 0058); until then no fill copies
-        // what the import writes, only for its own prunes to drop most of it again.
+        // While it writes, the fill of every minute leaves search's copy of the newest articles alone (migration 0058):
+        // it would copy articles that the import's next batches push past the copy's horizon again.
         await using (var importing = await db.OpenConnectionAsync(ct))
         {
-            await importing.ExecuteAsync(new CommandDefinition("select pg_advisory_lock_shared(@key)", new { key = RecentBodies.ImportLockKey }, cancellationToken: ct));
+            var locked = false;
             try
             {
+                // Not cancelled half way: a lock granted to a request given up on would stay with the pooled session.
+                await importing.ExecuteAsync(new CommandDefinition("select pg_advisory_lock_shared(@key)", new { key = RecentBodies.ImportLockKey }));
+                locked = true;
                 run = await WriteAllAsync(reader, actor, progress, ct);
             }
             finally
             {
-                // On every way out; an unreachable database has ended the session, and the lock with it.
-                try
-                {
-                    await importing.ExecuteAsync("select pg_advisory_unlock_shared(@key)", new { key = RecentBodies.ImportLockKey });
-                }
-                catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-                {
-                }
+                if (locked)
+                    await UnlockAsync(importing);
+                await writer.PurgeAsync(null);
             }
-            await RecentBodies.PruneAsync(importing, ct);
-            // Another import still writing holds it off; that one fills the copy when it ends.
-            await RecentBodies.FillAsync(importing, ct);
         }
-        await writer.PurgeAsync(null);
+        await FillSearchCopyAsync();
         if (run.Created + run.Updated >= BatchSize)
             await VacuumAsync(ct);
         return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
             run.Errors.OrderBy(e => e.Line).ToList(), Math.Round(started.Elapsed.TotalSeconds, 2));
+    }
+
+    // An unreachable database has ended the session, and the lock with it.
+    private static async Task UnlockAsync(NpgsqlConnection importing)
+    {
+        try
+        {
+            await importing.ExecuteAsync("select pg_advisory_unlock_shared(@key)", new { key = RecentBodies.ImportLockKey });
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
+        {
+        }
+    }
+
+    /// <summary>
+    /// The articles the import created go into search's copy of the newest articles now, whether or not another import
+    /// still runs or the client is still there: what the batches wrote is committed. Caches are purged again when rows
+    /// were added, as a search answered meanwhile lacked them. Should it fail, the fill of every minute catches up.
+    /// </summary>
+    private async Task FillSearchCopyAsync()
+    {
+        try
+        {
+            await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
+            await RecentBodies.PruneAsync(connection, CancellationToken.None);
+            if (await RecentBodies.FillAsync(connection, CancellationToken.None, evenWhileImporting: true) > 0)
+                await writer.PurgeAsync(null);
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning(e, "Filling search's copy of the newest articles after an import failed; a running API fills it within a minute");
+        }
     }
 
     private async Task<Run> WriteAllAsync(TextReader reader, Actor actor, IProgress<int>? progress, CancellationToken ct)

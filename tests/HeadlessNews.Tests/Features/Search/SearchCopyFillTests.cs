@@ -10,8 +10,9 @@ namespace HeadlessNews.Tests.Features.Search;
 
 /// <summary>
 /// Search's copy of the newest articles (migration 0052) is left to be filled by transactions that defer it (0058,
-/// an import's batches): their inserts add no row there and their updates drop the article's row. RecentBodies.FillAsync
-/// adds what the copy's rules say it lacks, unless an import holds it off, and an import fills it when it ends.
+/// an import's batches): the articles they create get no row there; those they change keep theirs as always.
+/// RecentBodies.FillAsync adds what the copy's rules say it lacks, unless an import holds it off, and an import fills
+/// it when it ends.
 /// </summary>
 public sealed class SearchCopyFillTests : ApiTestBase
 {
@@ -31,36 +32,40 @@ public sealed class SearchCopyFillTests : ApiTestBase
         """;
 
     [Test]
-    public async Task WritesThatDeferTheCopyLeaveItBehindAndAFillBringsItBackUnlessAnImportHoldsItOff()
+    public async Task ATransactionThatDefersTheCopyAddsNoRowForWhatItCreatesAndAFillAddsThemUnlessAnImportHoldsItOff()
     {
         await CreatePublishedAsync("lantern-kept");
         await CreatePublishedAsync("lantern-edited");
         Assert.That(await SqlAsync<long>(CopyDiffers), Is.Zero, "written outside an import: copied at once");
 
-        // One transaction, as an import's batch: a new article, an edit of a copied one.
+        // One transaction, as an import's batch: three new articles, an edit of a copied one.
         await SqlAsync<string>("""
             select set_config('headlessnews.defer_search_copy', 'on', true);
             insert into articles (slug, title, body_markdown, status, published_at)
-            values ('lantern-new', 'A new lantern', 'Lit at dusk.', 'published', now() - interval '1 minute');
+            values ('lantern-new', 'A new lantern', 'Lit at dusk.', 'published', now() - interval '1 minute'),
+                   ('lantern-week', 'A lantern of last week', 'Lit on Monday.', 'published', now() - interval '5 days'),
+                   ('lantern-old', 'An old lantern', 'Lit long ago.', 'published', now() - interval '10 days');
             update articles set body_markdown = 'Lit at dawn instead.' where slug = 'lantern-edited';
             """);
-        Assert.That(await CopiedAsync(), Is.EqualTo(new[] { "lantern-kept" }), "the new one left out, the edited one's row dropped");
+        Assert.That(await CopiedAsync(), Is.EqualTo(new[] { "lantern-edited", "lantern-kept" }), "the new ones left out");
+        Assert.That(await SqlAsync<long>(CopyDiffers), Is.EqualTo(3), "the edited one's row as it now stands; three missing");
 
-        // A write after that transaction is copied again.
-        await CreatePublishedAsync("lantern-later");
-        Assert.That(await CopiedAsync(), Is.EqualTo(new[] { "lantern-kept", "lantern-later" }));
+        // The horizons moved on meanwhile: only what is newer than a week belongs in the copy, flagged newest if newer than two days.
+        await SqlAsync<int>("update article_search_recent_horizon set newest_after = now() - interval '2 days', kept_after = now() - interval '7 days'");
+        Assert.That(await SqlAsync<long>(CopyDiffers), Is.EqualTo(2));
 
         await using (var import = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString))
         {
             await import.OpenAsync();
             await using (var hold = new NpgsqlCommand($"select pg_advisory_lock_shared({RecentBodies.ImportLockKey})", import))
                 await hold.ExecuteNonQueryAsync();
-            Assert.That(await FillAsync(), Is.Null, "an import is writing: it fills the copy itself when it ends");
-            Assert.That(await CopiedAsync(), Has.Length.EqualTo(2));
+            Assert.That(await FillAsync(), Is.Null, "an import is writing: the fill of every minute waits for its end");
+            Assert.That(await SqlAsync<long>(CopyDiffers), Is.EqualTo(2));
+            Assert.That(await FillAsync(evenWhileImporting: true), Is.EqualTo(2), "an import's own end does not wait for another");
         }
 
-        Assert.That(await FillAsync(), Is.EqualTo(2));
-        Assert.That(await SqlAsync<long>(CopyDiffers), Is.Zero, "the rows added as their articles now stand");
+        Assert.That(await SqlAsync<long>(CopyDiffers), Is.Zero, "the new one flagged newest, last week's not, the old one left out");
+        Assert.That(await CopiedAsync(), Is.EqualTo(new[] { "lantern-edited", "lantern-kept", "lantern-new", "lantern-week" }));
         Assert.That(await FillAsync(), Is.Zero, "nothing left to add");
     }
 
@@ -84,17 +89,20 @@ public sealed class SearchCopyFillTests : ApiTestBase
         Assert.That(await SqlAsync<long>("select count(*) from article_search_recent"), Is.EqualTo(1200 - 120 + 1));
         Assert.That(await SlugsFoundAsync("zephyrine"), Is.EqualTo(new[] { "quay-7" }), "found by a word of its body only");
         Assert.That(await SlugsFoundAsync("lighthouse"), Is.EqualTo(new[] { "harbour-edited" }));
-        Assert.That(await SlugsFoundAsync("gone"), Is.Empty, "the draft is not found");
+        Assert.That(await SqlAsync<long>($"""
+            select count(*) from pg_locks
+            where locktype = 'advisory' and (classid::bigint << 32 | objid::bigint) = {RecentBodies.ImportLockKey}
+            """), Is.Zero, "the import's lock released");
     }
 
     private static Task<string[]> CopiedAsync() => SqlAsync<string[]>(
         "select coalesce(array_agg(a.slug order by a.slug), '{}') from article_search_recent r join articles a on a.id = r.article_id");
 
-    private static async Task<int?> FillAsync()
+    private static async Task<int?> FillAsync(bool evenWhileImporting = false)
     {
         await using var connection = new NpgsqlConnection(GlobalSetup.UnpooledConnectionString);
         await connection.OpenAsync();
-        return await RecentBodies.FillAsync(connection, CancellationToken.None);
+        return await RecentBodies.FillAsync(connection, CancellationToken.None, evenWhileImporting);
     }
 
     private async Task<string[]> SlugsFoundAsync(string words)

@@ -2,20 +2,17 @@
 -- as the file moved on, dropped or unflagged most of them again: on 20,000 benchmark articles imported oldest first,
 -- the copy was 46 of the import's 83 s (its vectors made a second time, three full-text indexes, and the unflagging,
 -- an update that writes the body's index entries again). A transaction that sets headlessnews.defer_search_copy to
--- 'on' (ArticleImporter's batches) leaves the copy to be filled after it: its inserts add no row there, and its
--- updates drop the article's row, so the copy never holds a row staler than its article, only lacks some. The rows
--- the rules say it should have and lacks are added by RecentBodies.FillAsync: at the end of an import, and every
--- minute while no import runs, so an import that stopped half way is caught up too. Until then a search misses the
--- imported articles newer than the copy's horizon, as it missed them before they were imported; visibility is
--- still each search's own (it reads articles through visible_articles), so nothing not public can show.
+-- 'on' (ArticleImporter's batches) adds no row there for the articles it creates; the rows of the articles it
+-- changes are kept as always, so an article already found stays found while an import runs. The rows the copy's
+-- rules say it should have and lacks are added by RecentBodies.FillAsync: at the end of an import, and every minute
+-- while no import runs, so an import that stopped half way is caught up too. Until then a search misses the
+-- articles an import created newer than the copy's horizon, as it missed them before they were imported;
+-- visibility is still each search's own (it reads articles through visible_articles), so nothing not public shows.
 create or replace function article_search_recent_follow() returns trigger language plpgsql as $$
 declare
     horizon article_search_recent_horizon;
 begin
-    if current_setting('headlessnews.defer_search_copy', true) = 'on' then
-        if tg_op = 'UPDATE' then
-            delete from article_search_recent where article_id = new.id;
-        end if;
+    if tg_op = 'INSERT' and current_setting('headlessnews.defer_search_copy', true) = 'on' then
         return null;
     end if;
     select * into horizon from article_search_recent_horizon;
