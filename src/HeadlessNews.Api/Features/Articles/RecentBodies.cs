@@ -1,4 +1,5 @@
 using Dapper;
+using HeadlessNews.Api.Infrastructure.Http;
 using Npgsql;
 
 namespace HeadlessNews.Api.Features.Articles;
@@ -10,7 +11,7 @@ namespace HeadlessNews.Api.Features.Articles;
 /// published, which only makes its tiers a little longer; if no prune ran at all, search would answer the same, more
 /// slowly.
 /// </summary>
-internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> logger) : BackgroundService
+internal sealed class RecentBodies(NpgsqlDataSource db, DeliveryCacheInvalidator cache, ILogger<RecentBodies> logger) : BackgroundService
 {
     public const int Newest = 4000;
     public const int Kept = 40000;
@@ -46,32 +47,34 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
     // At most this many articles locked at a time: an editor saving one of them waits for a chunk, about a second.
     private const int FillChunk = 500;
 
-    // Rows the copy's rules (0052) say it should have and lacks, the first FillChunk of them: left out by a transaction
-    // that deferred the copy (0058). Each article is locked, and read again if a writer changed it meanwhile, so a row
-    // added here is the article's as it now stands (a writer's own trigger replaces it after); one no longer within the
-    // rules is skipped. Looked up by id: joined instead, the planner may scan every article to find the few missing.
+    // Rows the copy's rules (0052) say it should have and lacks, the newest FillChunk of them: left out by a transaction
+    // that deferred the copy (0058). The candidates are walked newest first down the visible order's index, which the
+    // copy's window bounds (the horizon is a parameter: read from its table in the statement, its bound was priced at a
+    // third of every article, and the planner walked the primary key). Each article is locked in id order, and read
+    // again if a writer changed it meanwhile, so a row added here is the article's as it now stands (a writer's own
+    // trigger replaces it after); one no longer within the rules is skipped.
     private const string Fill = """
         insert into article_search_recent (article_id, published_at, newest, body, head, title_key)
-        select a.id, a.published_at, a.published_at > h.newest_after,
+        select a.id, a.published_at, a.published_at > @newestAfter,
                article_search_vector(a.search_language, a.title, a.tag_names, a.summary, a.body_markdown),
                article_search_head(a.search_language, a.title, a.tag_names, a.summary),
                array_to_string(suggestion_words_of(a.title), ' ')
         from (select a.* from articles a
-              where a.id = any(array(select v.id from articles v, article_search_recent_horizon h
-                                     where v.status in ('published', 'scheduled') and v.published_at > h.kept_after
+              where a.id = any(array(select v.id from articles v
+                                     where v.status in ('published', 'scheduled') and v.published_at > @keptAfter
                                        and not exists (select 1 from article_search_recent r where r.article_id = v.id)
-                                     order by v.id limit @chunk))
+                                     order by v.published_at desc, v.id desc limit @chunk))
               order by a.id
-              for share of a) a,
-             article_search_recent_horizon h
-        where a.status in ('published', 'scheduled') and a.published_at > h.kept_after
+              for share of a) a
+        where a.status in ('published', 'scheduled') and a.published_at > @keptAfter
         on conflict (article_id) do nothing
         """;
 
     /// <summary>
-    /// Adds the rows the copy lacks, a chunk per transaction, and returns how many; null when an import held it off
-    /// (unless <paramref name="evenWhileImporting"/>: an import's own end, which must not wait for imports that
-    /// overlap it). Stops at a chunk that added nothing.
+    /// Adds the rows the copy lacks, a chunk per transaction, until a chunk finds fewer than a chunk's worth; returns how
+    /// many. The fill of every minute takes the import lock alone, chunk by chunk, and stops when an import holds it
+    /// (null if it added nothing). An import's own end (<paramref name="evenWhileImporting"/>) takes it shared: it does
+    /// not wait for imports that overlap it, and the fill of every minute does not run beside it.
     /// </summary>
     public static async Task<int?> FillAsync(NpgsqlConnection connection, CancellationToken ct, bool evenWhileImporting = false)
     {
@@ -79,13 +82,18 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
         while (true)
         {
             await using var tx = await connection.BeginTransactionAsync(ct);
-            if (!evenWhileImporting && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                    "select pg_try_advisory_xact_lock(@key)", new { key = ImportLockKey }, tx, cancellationToken: ct)))
+            if (evenWhileImporting)
+                await connection.ExecuteAsync(new CommandDefinition("select pg_advisory_xact_lock_shared(@key)", new { key = ImportLockKey }, tx, cancellationToken: ct));
+            else if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                         "select pg_try_advisory_xact_lock(@key)", new { key = ImportLockKey }, tx, cancellationToken: ct)))
                 return added == 0 ? null : added;
-            var chunk = await connection.ExecuteAsync(new CommandDefinition(Fill, new { chunk = FillChunk }, tx, commandTimeout: 0, cancellationToken: ct));
+            var horizon = await connection.QuerySingleAsync<(DateTime NewestAfter, DateTime KeptAfter)>(new CommandDefinition(
+                "select newest_after, kept_after from article_search_recent_horizon", transaction: tx, cancellationToken: ct));
+            var chunk = await connection.ExecuteAsync(new CommandDefinition(Fill,
+                new { newestAfter = horizon.NewestAfter, keptAfter = horizon.KeptAfter, chunk = FillChunk }, tx, commandTimeout: 0, cancellationToken: ct));
             await tx.CommitAsync(ct);
             added += chunk;
-            if (chunk == 0)
+            if (chunk < FillChunk)
                 return added;
         }
     }
@@ -105,7 +113,9 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
             {
                 await using var connection = await db.OpenConnectionAsync(stoppingToken);
                 await PruneAsync(connection, stoppingToken);
-                await FillAsync(connection, stoppingToken);
+                // Rows an import left out: lists answered meanwhile (search among them) lacked those articles.
+                if (await FillAsync(connection, stoppingToken) > 0)
+                    await cache.InvalidateAsync(SurrogateKeys.Lists);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -113,7 +123,7 @@ internal sealed class RecentBodies(NpgsqlDataSource db, ILogger<RecentBodies> lo
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException)
             {
-                logger.LogWarning(e, "Pruning the newest articles' search vectors failed; trying again in {Interval}", Interval);
+                logger.LogWarning(e, "Pruning or filling the newest articles' search vectors failed; trying again in {Interval}", Interval);
             }
             try
             {

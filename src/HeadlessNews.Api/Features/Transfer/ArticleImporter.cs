@@ -100,24 +100,24 @@ internal sealed class ArticleImporter(
         // it would copy articles that the import's next batches push past the copy's horizon again.
         await using (var importing = await db.OpenConnectionAsync(ct))
         {
-            var locked = false;
             try
             {
-                // Not cancelled half way: a lock granted to a request given up on would stay with the pooled session.
-                await importing.ExecuteAsync(new CommandDefinition("select pg_advisory_lock_shared(@key)", new { key = RecentBodies.ImportLockKey }));
-                locked = true;
+                // Neither cancelled nor timed out half way (a minute's fill may hold it a second): a lock granted to a
+                // request given up on would stay with the pooled session until its next reset.
+                await importing.ExecuteAsync(new CommandDefinition("select pg_advisory_lock_shared(@key)", new { key = RecentBodies.ImportLockKey }, commandTimeout: 0));
                 run = await WriteAllAsync(reader, actor, progress, ct);
             }
             finally
             {
-                if (locked)
-                    await UnlockAsync(importing);
+                // Unlocking a lock not held only answers false.
+                await UnlockAsync(importing);
                 await writer.PurgeAsync(null);
             }
         }
+        // What the batches wrote is committed: the copy is filled and the database vacuumed even if the client left.
         await FillSearchCopyAsync();
         if (run.Created + run.Updated >= BatchSize)
-            await VacuumAsync(ct);
+            await VacuumAsync(CancellationToken.None);
         return new ImportSummary(run.Lines, run.Created, run.Updated, run.Unchanged, run.Failed,
             run.Errors.OrderBy(e => e.Line).ToList(), Math.Round(started.Elapsed.TotalSeconds, 2));
     }
@@ -136,8 +136,8 @@ internal sealed class ArticleImporter(
 
     /// <summary>
     /// The articles the import created go into search's copy of the newest articles now, whether or not another import
-    /// still runs or the client is still there: what the batches wrote is committed. Caches are purged again when rows
-    /// were added, as a search answered meanwhile lacked them. Should it fail, the fill of every minute catches up.
+    /// still runs or the client is still there: what the batches wrote is committed. Caches are purged again after, as a
+    /// search answered meanwhile lacked them. Should it fail, a running API's fill of every minute catches up.
     /// </summary>
     private async Task FillSearchCopyAsync()
     {
@@ -145,13 +145,14 @@ internal sealed class ArticleImporter(
         {
             await using var connection = await db.OpenConnectionAsync(CancellationToken.None);
             await RecentBodies.PruneAsync(connection, CancellationToken.None);
-            if (await RecentBodies.FillAsync(connection, CancellationToken.None, evenWhileImporting: true) > 0)
-                await writer.PurgeAsync(null);
+            await RecentBodies.FillAsync(connection, CancellationToken.None, evenWhileImporting: true);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             logger.LogWarning(e, "Filling search's copy of the newest articles after an import failed; a running API fills it within a minute");
         }
+        // Chunks may have been added before a failure too.
+        await writer.PurgeAsync(null);
     }
 
     private async Task<Run> WriteAllAsync(TextReader reader, Actor actor, IProgress<int>? progress, CancellationToken ct)
@@ -174,26 +175,50 @@ internal sealed class ArticleImporter(
             progress?.Report(run.Lines);
         }
 
-        var lines = new ImportLines(reader);
-        while (await lines.ReadAsync(ct) is { } line)
+        async Task ReadAllAsync()
         {
-            number++;
-            if (line.Text is not { } text)
+            var lines = new ImportLines(reader);
+            while (await lines.ReadAsync(ct) is { } line)
             {
+                number++;
+                if (line.Text is not { } text)
+                {
+                    run.Lines++;
+                    run.Fail(number, null, $"The line is longer than {ImportLines.MaxChars:N0} characters; it was not read as an article.");
+                    continue;
+                }
+                if (string.IsNullOrWhiteSpace(text))
+                    continue;
                 run.Lines++;
-                run.Fail(number, null, $"The line is longer than {ImportLines.MaxChars:N0} characters; it was not read as an article.");
-                continue;
+                if (Check(number, text, run) is { } parsed)
+                    batch.Add(parsed);
+                if (batch.Count == BatchSize)
+                    await FlushAsync();
             }
-            if (string.IsNullOrWhiteSpace(text))
-                continue;
-            run.Lines++;
-            if (Check(number, text, run) is { } parsed)
-                batch.Add(parsed);
-            if (batch.Count == BatchSize)
+            if (batch.Count > 0)
                 await FlushAsync();
         }
-        if (batch.Count > 0)
-            await FlushAsync();
+
+        try
+        {
+            await ReadAllAsync();
+        }
+        catch
+        {
+            // A line that cannot be read, or a batch that failed: the batches already handed out finish first, as the
+            // import's lock and its purge are for everything it wrote.
+            foreach (var pending in writers)
+            {
+                try
+                {
+                    await pending;
+                }
+                catch (Exception)
+                {
+                }
+            }
+            throw;
+        }
         await Task.WhenAll(writers);
         await SetRemainingLinksAsync(run, actor, ct);
         progress?.Report(run.Lines);

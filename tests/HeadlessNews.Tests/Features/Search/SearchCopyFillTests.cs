@@ -89,11 +89,34 @@ public sealed class SearchCopyFillTests : ApiTestBase
         Assert.That(await SqlAsync<long>("select count(*) from article_search_recent"), Is.EqualTo(1200 - 120 + 1));
         Assert.That(await SlugsFoundAsync("zephyrine"), Is.EqualTo(new[] { "quay-7" }), "found by a word of its body only");
         Assert.That(await SlugsFoundAsync("lighthouse"), Is.EqualTo(new[] { "harbour-edited" }));
-        Assert.That(await SqlAsync<long>($"""
-            select count(*) from pg_locks
-            where locktype = 'advisory' and (classid::bigint << 32 | objid::bigint) = {RecentBodies.ImportLockKey}
-            """), Is.Zero, "the import's lock released");
+        Assert.That(await SqlAsync<long>(ImportLocks), Is.Zero, "the import's lock released");
     }
+
+    [Test]
+    public async Task AnImportCutShortByBadBytesReleasesItsLockAndTheFillOfEveryMinuteCatchesUp()
+    {
+        var lines = Enumerable.Range(0, 1500).Select(i =>
+            $$"""{"slug":"pier-{{i}}","title":"Pier note {{i}}","status":"published","publishedAt":"2026-03-01T00:00:00Z","bodyMarkdown":"Ropes."}""");
+        var bytes = Encoding.UTF8.GetBytes(string.Join('\n', lines) + "\n").Concat(new byte[] { 0xC3, 0x28, 0xFF }).ToArray();
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        var response = await Admin.PostAsync("/api/v1/manage/import", content);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), await response.Content.ReadAsStringAsync());
+
+        // The first batch was written (and waited for); the rest was never handed out, and the end's fill did not run.
+        Assert.That(await SqlAsync<long>("select count(*) from articles where slug like 'pier-%'"), Is.EqualTo(ArticleImporterBatch));
+        Assert.That(await SqlAsync<long>(CopyDiffers), Is.EqualTo(ArticleImporterBatch), "the batch's rows left to the fill");
+        Assert.That(await SqlAsync<long>(ImportLocks), Is.Zero, "the import's lock released");
+        Assert.That(await FillAsync(), Is.EqualTo(ArticleImporterBatch));
+        Assert.That(await SqlAsync<long>(CopyDiffers), Is.Zero);
+    }
+
+    private const int ArticleImporterBatch = HeadlessNews.Api.Features.Transfer.ArticleImporter.BatchSize;
+
+    private static readonly string ImportLocks = $"""
+        select count(*) from pg_locks
+        where locktype = 'advisory' and (classid::bigint << 32 | objid::bigint) = {RecentBodies.ImportLockKey}
+        """;
 
     private static Task<string[]> CopiedAsync() => SqlAsync<string[]>(
         "select coalesce(array_agg(a.slug order by a.slug), '{}') from article_search_recent r join articles a on a.id = r.article_id");

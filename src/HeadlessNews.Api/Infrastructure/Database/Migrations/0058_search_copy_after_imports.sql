@@ -4,8 +4,8 @@
 -- an update that writes the body's index entries again). A transaction that sets headlessnews.defer_search_copy to
 -- 'on' (ArticleImporter's batches) adds no row there for the articles it creates; the rows of the articles it
 -- changes are kept as always, so an article already found stays found while an import runs. The rows the copy's
--- rules say it should have and lacks are added by RecentBodies.FillAsync: at the end of an import, and every minute
--- while no import runs, so an import that stopped half way is caught up too. Until then a search misses the
+-- rules say it should have and lacks are added by RecentBodies.FillAsync: at the end of an import, and by a running
+-- API every minute while no import writes, so an import that stopped half way is caught up too. Until then a search misses the
 -- articles an import created newer than the copy's horizon, as it missed them before they were imported;
 -- visibility is still each search's own (it reads articles through visible_articles), so nothing not public shows.
 create or replace function article_search_recent_follow() returns trigger language plpgsql as $$
